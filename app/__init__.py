@@ -1,0 +1,1 @@
+"""The app process: FastAPI, channels, action webhook, knowledge retrieval."""

@@ -1,0 +1,69 @@
+"""HTTP client for the Rasa server: REST channel, trigger_intent and status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached, answered with an error, or was too slow."""
+
+
+class RasaClient:
+    """Talks to one Rasa server over HTTP.
+
+    Args:
+        base_url: e.g. ``http://127.0.0.1:5005``.
+        token: token of Rasa's HTTP API (``--auth-token``).
+        timeout_s: per-request timeout; a slower answer counts as unavailable.
+    """
+
+    def __init__(self, base_url: str, token: str, timeout_s: float) -> None:
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self._token = token
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_s)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        params = dict(kwargs.pop("params", {}) or {})
+        params["token"] = self._token
+        try:
+            resp = await self._http.request(method, url, params=params, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise RasaUnavailable(f"Rasa timed out on {url}") from exc
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa unreachable on {url}: {exc.__class__.__name__}") from exc
+        if resp.status_code >= 400:
+            raise RasaUnavailable(f"Rasa answered {resp.status_code} on {url}: {resp.text[:200]}")
+        return resp.json()
+
+    async def send_message(self, sender_id: str, text: str) -> list[dict[str, Any]]:
+        """Send a user message through the REST channel; returns Rasa's bot messages."""
+        data = await self._request(
+            "POST", "/webhooks/rest/webhook", json={"sender": sender_id, "message": text}
+        )
+        return list(data or [])
+
+    async def trigger_intent(
+        self, sender_id: str, intent: str, entities: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Trigger an external intent in a conversation; returns the bot messages."""
+        data = await self._request(
+            "POST",
+            f"/conversations/{sender_id}/trigger_intent",
+            params={"output_channel": "collector"},
+            json={"name": intent, "entities": entities or {}},
+        )
+        return list(data.get("messages") or [])
+
+    async def status(self) -> dict[str, Any]:
+        """Rasa's ``/status``: includes ``model_file`` when a model is loaded."""
+        return dict(await self._request("GET", "/status"))

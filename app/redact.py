@@ -1,0 +1,61 @@
+"""Redaction of personal numbers before text is logged, stored or sent to Rasa."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Order matters: longer, more specific patterns first.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ID_CARD", re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)|(?<!\d)\d{15}(?!\d)")),
+    ("BANK_CARD", re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")),
+    ("PHONE", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")),
+    ("PHONE", re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)")),
+    ("CODE", re.compile(r"(?<!\d)\d{4,8}(?!\d)")),
+)
+
+# Hotline numbers people may legitimately type; they are public, not personal.
+_PUBLIC_NUMBERS = frozenset({"110", "120", "119", "12345", "12333", "96110", "12315"})
+
+# A number followed by one of these is a quantity or a date, not a code.
+_UNITS = frozenset("年月日号元块岁个人户项%")
+
+MASKS = {
+    "ID_CARD": "[身份证号]",
+    "BANK_CARD": "[银行卡号]",
+    "PHONE": "[电话号码]",
+    "CODE": "[数字]",
+}
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Result of redacting one text."""
+
+    text: str
+    kinds: frozenset[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.kinds)
+
+
+def redact(text: str) -> Redaction:
+    """Replace ID-card, bank-card, phone numbers and codes by a mask.
+
+    Years such as ``2025`` are kept when followed by 年; public hotline numbers are kept.
+    """
+    kinds: set[str] = set()
+    for kind, pattern in _PATTERNS:
+
+        def _mask(m: re.Match[str], kind: str = kind, source: str = text) -> str:
+            digits = re.sub(r"\D", "", m.group(0))
+            if digits in _PUBLIC_NUMBERS:
+                return m.group(0)
+            if kind == "CODE" and source[m.end() : m.end() + 1] in _UNITS:
+                return m.group(0)
+            kinds.add(kind)
+            return MASKS[kind]
+
+        text = pattern.sub(_mask, text)
+    return Redaction(text=text, kinds=frozenset(kinds))

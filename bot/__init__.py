@@ -1,0 +1,1 @@
+"""Rasa side: training data, custom NLU components and the strict tracker store."""

@@ -1,0 +1,1 @@
+"""Channels: how people reach the assistant (web chat, WeChat)."""

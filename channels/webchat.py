@@ -1,0 +1,100 @@
+"""Web chat channel: ``POST /api/chat`` (contract) and feedback."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from app.conversation import RasaUnavailable
+from app.models import Feedback
+from app.redact import redact
+from app.texts import text
+from channels.messages import BotMessage
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api", tags=["web chat"])
+
+SenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Normalise width (Ｆｕｌｌ → Full), drop control characters, trim spaces."""
+    value = unicodedata.normalize("NFKC", value)
+    return _CONTROL.sub("", value).strip()
+
+
+class ChatRequest(BaseModel):
+    """One user message. ``text`` holds 1 to 500 characters after trimming."""
+
+    sender_id: SenderId
+    text: str = Field(min_length=1, max_length=500)
+
+    @field_validator("text")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        value = clean_text(value)
+        if not value:
+            raise ValueError("empty message")
+        return value
+
+
+class ChatResponse(BaseModel):
+    """The bot's answer: one or more bubbles."""
+
+    messages: list[BotMessage]
+
+
+class FeedbackRequest(BaseModel):
+    """有用/没用 on one answer."""
+
+    sender_id: SenderId
+    message_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    useful: bool
+    answer_text: str = Field(default="", max_length=2000)
+
+
+def channel_sender(sender_id: str) -> str:
+    """Namespace a web sender id (``web:<id>``) so channels never share a conversation."""
+    return sender_id if sender_id.startswith("web:") else f"web:{sender_id}"
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={503: {"description": "Rasa unavailable; friendly message names 12345"}},
+)
+async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
+    """Send one message to the assistant and get its answer."""
+    conversation = request.app.state.conversation
+    try:
+        messages = await conversation.send(channel_sender(body.sender_id), body.text)
+    except RasaUnavailable as exc:
+        log.warning("chat unavailable for %s: %s", body.sender_id, exc)
+        return JSONResponse(
+            {"detail": text("rasa_unavailable"), "messages": []}, status_code=503
+        )
+    return ChatResponse(messages=messages)
+
+
+@router.post("/feedback", status_code=201)
+async def feedback(body: FeedbackRequest, request: Request) -> dict[str, bool]:
+    """Store 有用/没用 for one answer in the app database."""
+    with request.app.state.database.session() as s:
+        s.add(
+            Feedback(
+                sender_id=channel_sender(body.sender_id),
+                message_id=body.message_id,
+                useful=body.useful,
+                answer_text=redact(body.answer_text).text,
+            )
+        )
+    return {"stored": True}

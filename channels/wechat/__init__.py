@@ -1,0 +1,1 @@
+"""WeChat official-account channel: ``GET/POST /wechat`` (plaintext and AES safe mode)."""
