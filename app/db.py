@@ -34,7 +34,10 @@ class Database:
                 raise StorageError(
                     "an in-memory SQLite database would lose data; give a file path"
                 )
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot open the app database {url}: {exc}") from exc
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )

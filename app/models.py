@@ -25,3 +25,8 @@ class Feedback(Base):
     useful: Mapped[bool]
     answer_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# Tables of other packages, registered on Base.metadata by importing them here.
+import alerts.models  # noqa: E402, F401
+import console.models  # noqa: E402, F401

@@ -51,7 +51,12 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         if parsed.get_backend_name() == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
                 raise TrackerStoreUnavailable("an in-memory SQLite tracker store loses data")
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise TrackerStoreUnavailable(
+                    f"cannot create the folder of the tracker store {parsed.database}: {exc}"
+                ) from exc
         forbid_memory_fallback()
         super().__init__(
             domain=domain,
