@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from app.limits import RateLimiter, body_size_limit
 from app.settings import Settings, get_settings
 from app.texts import text
 
@@ -38,6 +39,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.conversation = Conversation(rasa, max_chars=settings.max_text_chars)
     app.state.services = services
     app.state.action_executor = build_executor(services)
+    app.state.chat_limiter = RateLimiter(settings.chat_rate_per_min, settings.chat_burst)
     try:
         yield
     finally:
@@ -55,13 +57,20 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app with every router; state is filled by ``lifespan`` on startup."""
+    from alerts import routes as alert_routes
     from app.routes import health, webhook
     from channels import webchat
+    from channels.web import router as web_router
+    from console import routes as console_routes
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings or get_settings()
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.middleware("http")(body_size_limit(app.state.settings.max_body_bytes))
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)
+    app.include_router(web_router.router)
+    app.include_router(console_routes.router)
+    app.include_router(alert_routes.router)  # also runs the inline delivery worker
     return app

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Users
     hotline: str = "12345"
     max_text_chars: int = 500
+    max_body_bytes: int = 64 * 1024
+    chat_rate_per_min: float = 30.0
+    chat_burst: int = 15
     form_retry_limit: int = 2
 
     # Secrets

@@ -8,6 +8,7 @@ Standard library only: runs with either environment's Python.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import subprocess
 import sys
@@ -49,6 +50,18 @@ def main() -> int:
     if args.check:
         print(f"model missing: {model}", file=sys.stderr)
         return 1
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    # One training at a time: a second caller waits, then finds the model ready.
+    with open(Path(args.out) / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _train(args, name, model)
+
+
+def _train(args: argparse.Namespace, name: str, model: Path) -> int:
+    if model.exists():
+        print(f"model up to date: {model}", file=sys.stderr)
+        print(model)
+        return 0
     print(f"training Rasa model {name} (inputs changed) ...", file=sys.stderr)
     cmd = [args.rasa, "train", "--data", "bot/data", "--config", "config.yml",
            "--domain", "domain.yml", "--out", args.out, "--fixed-model-name", name]

@@ -130,3 +130,35 @@ def test_app_refuses_to_start_without_its_database(tmp_path: Path) -> None:
     )
     assert out.returncode != 0
     assert "cannot open the app database" in out.stdout + out.stderr
+
+
+def test_oversized_body_is_refused_before_reading(stack: Stack) -> None:
+    r = httpx.post(
+        stack.app_url + "/api/chat",
+        content=b'{"sender_id":"t1","text":"' + b"a" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["detail"])
+
+
+def test_one_sender_flooding_is_rate_limited_without_hurting_others(
+    stack: Stack, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, var_dir=tmp_path, rasa_url=stack.rasa_url, rasa_token=stack.token,
+        chat_rate_per_min=1, chat_burst=3,
+    )
+    with TestClient(create_app(settings)) as client:
+        codes = [
+            client.post("/api/chat", json={"sender_id": "t-flood", "text": "你好"}).status_code
+            for _ in range(5)
+        ]
+        calm = client.post("/api/chat", json={"sender_id": "t-calm", "text": "你好"})
+    assert codes == [200, 200, 200, 429, 429]
+    assert calm.status_code == 200

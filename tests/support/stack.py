@@ -103,6 +103,9 @@ class Stack:
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.app_port}/webhook",
                 "RASA_TRACKER_URL": f"sqlite:///{self.tracker_db}",
                 "PYTHONUNBUFFERED": "1",
+                # Tests and benchmarks send fast; the limiter itself is tested on its own app.
+                "YINFA_CHAT_RATE_PER_MIN": "100000",
+                "YINFA_CHAT_BURST": "10000",
             }
         )
         env.update(self.extra_env)
