@@ -24,6 +24,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.conversation import Conversation
     from app.db import Database
     from app.rasa_client import RasaClient
+    from channels.wechat.deps import build_channel
+    from channels.wechat.replay import SqlReplayGuard
     from knowledge.retriever import Retriever
 
     settings: Settings = app.state.settings
@@ -40,9 +42,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.services = services
     app.state.action_executor = build_executor(services)
     app.state.chat_limiter = RateLimiter(settings.chat_rate_per_min, settings.chat_burst)
+    guard = SqlReplayGuard(database)
+    guard.open()
+    app.state.wechat_channel = build_channel(settings, guard)
     try:
         yield
     finally:
+        await app.state.wechat_channel.aclose()
         await rasa.aclose()
         database.dispose()
 
@@ -60,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from alerts import routes as alert_routes
     from app.routes import health, webhook
     from channels import webchat
+    from channels.wechat import router as wechat
     from channels.web import router as web_router
     from console import routes as console_routes
 
@@ -70,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)
+    app.include_router(wechat.router)
     app.include_router(web_router.router)
     app.include_router(console_routes.router)
     app.include_router(alert_routes.router)  # also runs the inline delivery worker

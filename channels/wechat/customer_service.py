@@ -100,11 +100,18 @@ class CustomerServiceClient:
             raise WeChatAPIError(errcode, errmsg)
         return data
 
-    async def access_token(self, force_refresh: bool = False) -> str:
-        """A valid access token, fetched only when the cached one is missing or stale."""
+    async def access_token(self, rejected: str | None = None) -> str:
+        """A valid access token, fetched only when the cached one is missing or stale.
+
+        Args:
+            rejected: a token WeChat just refused; if it is still the cached one, a fresh
+                token is forced (concurrent callers refresh once, not once each).
+        """
         async with self._lock:
-            if not force_refresh and self._token and time.monotonic() < self._token_expires_at:
-                return self._token
+            cached = self._token
+            if cached and cached != rejected and time.monotonic() < self._token_expires_at:
+                return cached
+            force_refresh = rejected is not None
             data = await self._call(
                 "POST",
                 "/cgi-bin/stable_token",
@@ -152,7 +159,7 @@ class CustomerServiceClient:
                 if exc.errcode in TOKEN_ERRORS and not refreshed:
                     log.info("access token rejected (%s); refreshing", exc.errcode)
                     refreshed = True
-                    token = await self.access_token(force_refresh=True)
+                    token = await self.access_token(rejected=token)
                     continue
                 if exc.errcode == SYSTEM_BUSY and not busy_retried:
                     busy_retried = True

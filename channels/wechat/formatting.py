@@ -15,21 +15,29 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
 
 class ButtonLike(Protocol):
-    title: str
-    payload: str
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def payload(self) -> str: ...
 
 
 class CitationLike(Protocol):
-    clause_id: str
-    title: str
+    @property
+    def title(self) -> str: ...
 
 
 class MessageLike(Protocol):
     """The fields of ``channels.messages.BotMessage`` this module reads."""
 
-    text: str | None
-    buttons: Sequence[ButtonLike]
-    citations: Sequence[CitationLike]
+    @property
+    def text(self) -> str | None: ...
+
+    @property
+    def buttons(self) -> Sequence[ButtonLike]: ...
+
+    @property
+    def citations(self) -> Sequence[CitationLike]: ...
 
 
 @dataclass
@@ -40,7 +48,9 @@ class Rendered:
     payloads: list[str] = field(default_factory=list)
 
 
-def render(messages: Sequence[MessageLike], texts: Texts, max_bytes: int = MAX_TEXT_BYTES) -> Rendered:
+def render(
+    messages: Sequence[MessageLike], texts: Texts, max_bytes: int = MAX_TEXT_BYTES
+) -> Rendered:
     """Turn bot messages into text parts of at most ``max_bytes`` UTF-8 bytes each.
 
     Buttons of all messages are numbered from 1 in order of appearance.

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from app.db import Database
 
 NONCE_TTL_S = 600.0  # timestamps are accepted within +-300 s, so a nonce must outlive both
-MESSAGE_TTL_S = 3600.0  # WeChat retries within ~15 s; an hour is generous
+MESSAGE_TTL_S = 3600.0
+NONCE_TABLE = "wechat_nonces"
+CLAIM_TABLE = "wechat_message_claims"  # WeChat retries within ~15 s; an hour is generous
 
 
 class NonceVerdict(enum.Enum):
@@ -114,7 +116,7 @@ class MemoryReplayGuard:
 class WeChatNonce(Base):
     """A nonce seen on a WeChat callback, with the message key it came with."""
 
-    __tablename__ = "wechat_nonces"
+    __tablename__ = NONCE_TABLE
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(255))
@@ -124,7 +126,7 @@ class WeChatNonce(Base):
 class WeChatMessageClaim(Base):
     """A WeChat message (MsgId, or sender + time for events) that got its bot turn."""
 
-    __tablename__ = "wechat_message_claims"
+    __tablename__ = CLAIM_TABLE
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     claimed_at: Mapped[float] = mapped_column(Float, index=True)
@@ -156,9 +158,8 @@ class SqlReplayGuard:
 
     def open(self) -> None:
         """Create this guard's tables if missing."""
-        Base.metadata.create_all(
-            self.db.engine, tables=[WeChatNonce.__table__, WeChatMessageClaim.__table__]
-        )
+        tables = [Base.metadata.tables[t] for t in (NONCE_TABLE, CLAIM_TABLE)]
+        Base.metadata.create_all(self.db.engine, tables=tables)
 
     def _maybe_purge(self, now: float) -> None:
         if now - self._last_purge < self.purge_every:
@@ -209,7 +210,7 @@ class SqlReplayGuard:
                 .where(WeChatMessageClaim.claimed_at < now - self.message_ttl)
                 .values(claimed_at=now)
             )
-            return bool(result.rowcount)
+            return bool(getattr(result, "rowcount", 0))
 
     async def check_nonce(self, nonce: str, fingerprint: str, now: float) -> NonceVerdict:
         return await asyncio.to_thread(self._check_nonce, nonce, fingerprint[:255], now)

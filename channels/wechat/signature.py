@@ -23,4 +23,6 @@ def verify(signature: str, *parts: str) -> bool:
     """Tell whether ``signature`` is the signature of ``parts``, in constant time."""
     if not signature:
         return False
-    return hmac.compare_digest(sign(*parts).encode("ascii"), signature.strip().lower().encode("ascii", "replace"))
+    return hmac.compare_digest(
+        sign(*parts).encode("ascii"), signature.strip().lower().encode("ascii", "replace")
+    )

@@ -28,6 +28,7 @@ class Texts:
     voice_not_recognized: str
     unsupported: str
     too_long: str
+    rate_limited: str
     busy: str
     button_line: str
     citation_line: str = "{titles}"
@@ -41,7 +42,14 @@ class Texts:
         Raises:
             ValueError: a required text is missing or empty.
         """
-        required = ("welcome", "voice_not_recognized", "unsupported", "too_long", "busy")
+        required = (
+            "welcome",
+            "voice_not_recognized",
+            "unsupported",
+            "too_long",
+            "rate_limited",
+            "busy",
+        )
         missing = [k for k in (*required, "button_line") if not str(raw.get(k) or "").strip()]
         if missing:
             raise ValueError(f"texts.yml lacks: {', '.join(missing)}")

@@ -79,7 +79,9 @@ class Inbound:
         Raises:
             XMLRejected: a required field is missing.
         """
-        missing = [k for k in ("ToUserName", "FromUserName", "CreateTime", "MsgType") if not fields.get(k)]
+        missing = [
+            k for k in ("ToUserName", "FromUserName", "CreateTime", "MsgType") if not fields.get(k)
+        ]
         if missing:
             raise XMLRejected(f"missing fields: {', '.join(missing)}")
         return cls(
