@@ -18,7 +18,18 @@ SECTION_PREFIXES = {1: "A", 3: "S", 4: "G"}
 TASK_SECTION = 2
 TASK_PREFIX = "T"
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _SECTION_RE = re.compile(r"^([一二三四五六七八九十]+)、\s*(.+)$")
 _SUBSECTION_RE = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
 _TASK_RE = re.compile(r"^(\d{1,2})[.．、]\s*(.+)$")
@@ -71,7 +82,9 @@ def _is_heading(paragraph: str) -> bool:
 
 
 def _is_structural(paragraph: str) -> bool:
-    return _is_heading(paragraph) or bool(_TASK_RE.match(paragraph)) or bool(_END_RE.match(paragraph))
+    return (
+        _is_heading(paragraph) or bool(_TASK_RE.match(paragraph)) or bool(_END_RE.match(paragraph))
+    )
 
 
 def body_paragraphs(text: str) -> list[str]:
@@ -99,7 +112,14 @@ def body_paragraphs(text: str) -> list[str]:
     if current:
         raw.append("".join(current))
 
-    start = next((i for i, p in enumerate(raw) if (m := _SECTION_RE.match(p)) and _cn_number(m.group(1)) == 1), None)
+    start = next(
+        (
+            i
+            for i, p in enumerate(raw)
+            if (m := _SECTION_RE.match(p)) and _cn_number(m.group(1)) == 1
+        ),
+        None,
+    )
     if start is None:
         raise ValueError("plan has no section 一、")
     end = next((i for i in range(start, len(raw)) if _END_RE.match(raw[i])), len(raw))
@@ -107,7 +127,12 @@ def body_paragraphs(text: str) -> list[str]:
     paragraphs: list[str] = []
     for para in raw[start:end]:
         previous = paragraphs[-1] if paragraphs else ""
-        if previous and not _is_heading(previous) and not previous.endswith(_COMPLETE_ENDINGS) and not _is_structural(para):
+        if (
+            previous
+            and not _is_heading(previous)
+            and not previous.endswith(_COMPLETE_ENDINGS)
+            and not _is_structural(para)
+        ):
             paragraphs[-1] = previous + para
         else:
             paragraphs.append(para)
@@ -157,18 +182,32 @@ def parse_plan(text: str) -> list[Clause]:
             if section == TASK_SECTION:
                 group = title
             elif section in SECTION_PREFIXES:
-                pending.append({"id": f"{SECTION_PREFIXES[section]}{number}", "title": title, "group": section_title, "parts": []})
+                pending.append(
+                    {
+                        "id": f"{SECTION_PREFIXES[section]}{number}",
+                        "title": title,
+                        "group": section_title,
+                        "parts": [],
+                    }
+                )
             else:
                 raise ValueError(f"sub-section outside a known section: {para[:20]}")
             continue
         if section == TASK_SECTION and (m := _TASK_RE.match(para)):
             body = m.group(2).strip()
             title = body.split("。", 1)[0]
-            pending.append({"id": f"{TASK_PREFIX}{int(m.group(1))}", "title": title, "group": group, "parts": [body]})
+            pending.append(
+                {
+                    "id": f"{TASK_PREFIX}{int(m.group(1))}",
+                    "title": title,
+                    "group": group,
+                    "parts": [body],
+                }
+            )
             continue
         if not pending:
             raise ValueError(f"text before the first clause: {para[:20]}")
-        pending[-1]["parts"].append(para)  # type: ignore[union-attr]
+        pending[-1]["parts"].append(para)  # type: ignore[attr-defined]
 
     clauses: list[Clause] = []
     for item in pending:

@@ -17,12 +17,21 @@ from knowledge.documents import Document
 PLAN_FILE = Path("sources") / "plan.md"
 FACTS_FILE = Path("sources") / "facts.md"
 ENTRIES_DIR = Path("entries")
-TERMS_FILE = Path("terms.txt")
+TERMS_FILE = Path("jieba") / "terms.txt"
 SYNONYMS_FILE = Path("synonyms.yml")
 
 _ENTRY_KEYS = {
-    "id", "topic", "title", "questions", "answer", "more", "steps",
-    "clause_ids", "sources", "valid_from", "valid_until",
+    "id",
+    "topic",
+    "title",
+    "questions",
+    "answer",
+    "more",
+    "steps",
+    "clause_ids",
+    "sources",
+    "valid_from",
+    "valid_until",
 }
 _SOURCE_LINE_RE = re.compile(r"^\s*-\s*\[(S\d+)\]\s*(.+)$")
 _URL_RE = re.compile(r"\s*[:：]?\s*https?://\S+")

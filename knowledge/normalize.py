@@ -17,16 +17,17 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 
 import jieba
 import yaml
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 _CJK_CHAR_RE = re.compile(f"[{_CJK}]")
-_ASCII_WORD_RE = re.compile(r"[a-z]+")
+_ASCII_SPAN_RE = re.compile(r"[a-z]+(?: [a-z]+)*")
 _TOKEN_CHAR_RE = re.compile(f"[{_CJK}A-Za-z0-9]")
 # Characters kept by cleaning: CJK, ASCII letters and digits, and common punctuation.
 _KEEP_RE = re.compile(f"[^{_CJK}A-Za-z0-9，。？！、：；,.?!:;%+\\-— ]+")
@@ -34,6 +35,15 @@ _SPACE_RE = re.compile(r"\s+")
 _MAX_TERM_LEN = 8
 _MIN_INITIALS = 2
 _MAX_EXPANSIONS = 3
+# A two-character corpus word must occur this often before a homophone is repaired towards it.
+_MIN_PAIR_COUNT = 3
+# Characters more frequent than this in jieba's dictionary are function words (是, 我, 在).
+_FUNCTION_CHAR_FREQ = 100_000
+# Words at least this frequent in jieba's dictionary are real words, never typos.
+_COMMON_WORD_FREQ = 5_000
+_MAX_READINGS = 8
+# Words this long may be repaired when one character is wrong (老年肋餐 -> 老年助餐).
+_MIN_MASKED_LEN = 4
 
 
 def load_terms(path: Path) -> dict[str, int]:
@@ -157,6 +167,10 @@ class TextAnalyzer:
             if len(word) > 1 and word not in self._jieba.FREQ:
                 self._jieba.add_word(word, freq=1000)
 
+    def word_frequency(self, word: str) -> int:
+        """Frequency of a word in jieba's dictionary (0 if unknown)."""
+        return int(self._jieba.FREQ.get(word) or 0)
+
     def is_known_word(self, word: str) -> bool:
         """Whether jieba's dictionary has the word."""
         return bool(self._jieba.FREQ.get(word))
@@ -204,6 +218,7 @@ class Normalizer:
         self.synonyms = synonyms
         self.max_chars = max_chars
         self._multi_synonyms = sorted((k for k in synonyms if len(k) > 1), key=len, reverse=True)
+        self._char_synonyms = {k: v for k, v in synonyms.items() if len(k) == 1}
         self.terms = {t: f for t, f in terms.items() if is_cjk_word(t)}
         self.vocabulary: dict[str, int] = {}
         for word, count in corpus_words.items():
@@ -212,18 +227,35 @@ class Normalizer:
         for word in self.terms:
             if 2 <= len(word) <= _MAX_TERM_LEN:
                 self.vocabulary[word] = self.vocabulary.get(word, 0) + 1000
-        self.ascii_words = {w for w in [*terms, *corpus_words] if w.isascii() and w.isalpha()}
+        self.ascii_words = {
+            w.lower() for w in [*terms, *corpus_words] if w.isascii() and w.isalpha()
+        }
         self._by_syllables: dict[tuple[str, ...], list[str]] = {}
+        self._by_fuzzy: dict[tuple[str, ...], list[str]] = {}
         self._by_spelling: dict[str, list[str]] = {}
         self._by_initials: dict[str, list[str]] = {}
+        self._by_mask: dict[tuple[int, str], list[str]] = {}
         for word in sorted(self.vocabulary, key=self._rank):
-            sy = syllables(word)
-            if len(sy) != len(word):
-                continue
-            self._by_syllables.setdefault(sy, []).append(word)
-            self._by_spelling.setdefault("".join(sy), []).append(word)
-            if len(sy) >= _MIN_INITIALS:
-                self._by_initials.setdefault("".join(s[0] for s in sy), []).append(word)
+            for sy in readings(word):
+                _add(self._by_syllables, sy, word)
+                _add(self._by_fuzzy, tuple(fuzzy_syllable(s) for s in sy), word)
+                _add(self._by_spelling, "".join(sy), word)
+                if len(sy) >= _MIN_INITIALS:
+                    _add(self._by_initials, "".join(s[0] for s in sy), word)
+            if len(word) >= _MIN_MASKED_LEN:
+                for i in range(len(word)):
+                    _add(self._by_mask, (i, word[:i] + word[i + 1 :]), word)
+
+    def _keep_pair(self, window: str) -> bool:
+        """Whether a two-character window should not be repaired: a real word, or one made
+        with a very common function character (是, 我, 在 ...) that rarely is a typo."""
+        return self.analyzer.is_known_word(window) or any(
+            self.analyzer.word_frequency(ch) > _FUNCTION_CHAR_FREQ for ch in window
+        )
+
+    def _trusted_pair(self, word: str) -> bool:
+        """Whether a two-character word is safe to repair towards (a term or a common corpus word)."""
+        return word in self.terms or self.vocabulary.get(word, 0) >= _MIN_PAIR_COUNT
 
     def _rank(self, word: str) -> tuple[int, int, str]:
         return (0 if word in self.terms else 1, -self.vocabulary.get(word, 0), word)
@@ -240,14 +272,21 @@ class Normalizer:
         cleaned = clean_text(query, self.max_chars)
         repairs: list[tuple[str, str]] = []
         expansions: list[str] = []
-        text = self._map_dialect(cleaned, repairs)
+        text = _repair_digits(cleaned)
+        text = self._map_dialect(text, repairs)
         text = self._map_ascii(text, repairs, expansions)
         text = self._map_homophones(text, repairs)
         text = self._map_dialect(text, repairs)
         expansions = [e for e in dict.fromkeys(expansions) if e not in text]
         return NormalizedQuery(query, cleaned, text, tuple(expansions), tuple(repairs))
 
-    def _map_dialect(self, text: str, repairs: list[tuple[str, str]]) -> str:
+    def standardize(self, text: str) -> str:
+        """Apply only the dialect/synonym map (used on documents, which need no repair)."""
+        return self._map_dialect(clean_text(text, max_chars=1_000_000), [], documents=True)
+
+    def _map_dialect(
+        self, text: str, repairs: list[tuple[str, str]], documents: bool = False
+    ) -> str:
         for key in self._multi_synonyms:
             if key in text:
                 repairs.append((key, self.synonyms[key]))
@@ -258,59 +297,102 @@ class Normalizer:
             if standard is not None:
                 repairs.append((word, standard))
                 out.append(standard)
+            elif (
+                not documents
+                and len(word) > 1
+                and word not in self.vocabulary
+                and self.analyzer.word_frequency(word) < _COMMON_WORD_FREQ
+                and any(ch in self._char_synonyms for ch in word)
+            ):
+                # A dialect character glued to its neighbour by jieba (咱村, 俺家).
+                replaced = "".join(self._char_synonyms.get(ch, ch) for ch in word)
+                repairs.append((word, replaced))
+                out.append(replaced)
             else:
                 out.append(word)
         return "".join(out)
 
     def _map_ascii(self, text: str, repairs: list[tuple[str, str]], expansions: list[str]) -> str:
-        def replace(match: re.Match[str]) -> str:
-            token = match.group(0)
-            if token in self.ascii_words or len(token) < _MIN_INITIALS:
-                return token
-            candidates = self.pinyin_candidates(token)
-            if not candidates:
-                return token
-            repairs.append((token, candidates[0]))
-            expansions.extend(candidates[1:_MAX_EXPANSIONS])
-            return candidates[0]
+        def replace_span(match: re.Match[str]) -> str:
+            tokens = match.group(0).split(" ")
+            out: list[str] = []
+            i = 0
+            while i < len(tokens):
+                for j in range(len(tokens), i, -1):
+                    joined = "".join(tokens[i:j])
+                    if j - i > 1 and joined in self._by_spelling:
+                        break
+                    if j - i == 1:
+                        break
+                token = "".join(tokens[i:j])
+                out.append(self._map_ascii_token(token, repairs, expansions))
+                i = j
+            return " ".join(out)
 
-        return _ASCII_WORD_RE.sub(replace, text)
+        return _ASCII_SPAN_RE.sub(replace_span, text)
+
+    def _map_ascii_token(
+        self, token: str, repairs: list[tuple[str, str]], expansions: list[str]
+    ) -> str:
+        if token in self.ascii_words or len(token) < _MIN_INITIALS:
+            return token
+        candidates = self.pinyin_candidates(token)
+        if not candidates:
+            return token
+        repairs.append((token, candidates[0]))
+        expansions.extend(candidates[1:_MAX_EXPANSIONS])
+        return candidates[0]
 
     def pinyin_candidates(self, token: str) -> list[str]:
         """Vocabulary readings of an ASCII token: full pinyin, run-together pinyin, or initials.
 
         Args:
-            token: Lower-case ASCII letters, e.g. ``zhucan``, ``laonianzhucan``, ``zcd``.
+            token: Lower-case ASCII letters, e.g. ``zhucan``, ``laonianzhucan``, ``zcd``,
+                ``yaoersansiwu`` (digits), ``fzapp`` (initials and an English word).
 
         Returns:
             Candidate texts, best first (a run-together token yields one joined text).
         """
         if token in self._by_spelling:
             return list(self._by_spelling[token])
-        joined = self._segment_spelling(token)
-        if joined:
-            return [joined]
+        digits = _spelled_digits(token)
+        if digits:
+            return [digits]
         if token in self._by_initials:
             return list(self._by_initials[token])
-        return []
+        joined = self._segment_spelling(token)
+        return [joined] if joined else []
 
     def _segment_spelling(self, token: str) -> str | None:
-        """Split run-together pinyin into vocabulary words (fewest words wins)."""
+        """Split run-together pinyin (or initials, or known ASCII words) into vocabulary words.
+
+        Full pinyin and known ASCII words cost 1 a piece, initials 2; the cheapest split wins.
+        """
         n = len(token)
-        best: list[list[str] | None] = [None] * (n + 1)
-        best[0] = []
+        best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, [])
         for end in range(1, n + 1):
             for start in range(max(0, end - 6 * _MAX_TERM_LEN), end):
                 prev = best[start]
-                piece = token[start:end]
-                if prev is None or piece not in self._by_spelling:
+                if prev is None:
                     continue
-                candidate = [*prev, self._by_spelling[piece][0]]
+                piece = token[start:end]
+                if piece in self._by_spelling:
+                    cost, word = 1, self._by_spelling[piece][0]
+                elif piece in self.ascii_words:
+                    cost, word = 1, piece
+                elif len(piece) >= _MIN_INITIALS and piece in self._by_initials:
+                    cost, word = 2, self._by_initials[piece][0]
+                else:
+                    continue
+                candidate = (prev[0] + cost, [*prev[1], word])
                 current = best[end]
-                if current is None or len(candidate) < len(current):
+                if current is None or candidate[0] < current[0]:
                     best[end] = candidate
         result = best[n]
-        return "".join(result) if result and len(result) > 1 else None
+        if not result or len(result[1]) < 2:
+            return None
+        return "".join(result[1])
 
     def _map_homophones(self, text: str, repairs: list[tuple[str, str]]) -> str:
         pieces: list[str] = []
@@ -323,6 +405,33 @@ class Normalizer:
         pieces.append(text[last:])
         return "".join(pieces)
 
+    def _window_candidates(self, window: str, sy: tuple[str, ...]) -> tuple[int, str] | None:
+        """Best vocabulary word for a window: (0) same pinyin, (1) fuzzy pinyin, (2) one character off
+        (windows of four or more characters only)."""
+        length = len(window)
+        if window in self.vocabulary:
+            return None
+        if length == 2 and self._keep_pair(window):
+            return None
+        if length >= 3 and self.analyzer.word_frequency(window) >= _COMMON_WORD_FREQ:
+            return None
+        exact = self._by_syllables.get(sy)
+        if exact and (length > 2 or self._trusted_pair(exact[0])):
+            return 0, exact[0]
+        fuzzy = self._by_fuzzy.get(tuple(fuzzy_syllable(s) for s in sy))
+        if fuzzy and (length > 2 or fuzzy[0] in self.terms):
+            return 1, fuzzy[0]
+        if (
+            length >= _MIN_MASKED_LEN
+            and window[:-1] not in self.vocabulary
+            and window[1:] not in self.vocabulary
+        ):
+            for i in range(length):
+                masked = self._by_mask.get((i, window[:i] + window[i + 1 :]))
+                if masked:
+                    return 2, masked[0]
+        return None
+
     def _repair_run(self, run: str, repairs: list[tuple[str, str]]) -> str:
         if len(run) < 2:
             return run
@@ -334,22 +443,18 @@ class Normalizer:
         for word in self.analyzer.words(run):
             position += len(word)
             bounds.add(position)
-        found: list[tuple[int, int, str]] = []
-        for i in sorted(bounds):
-            for end in sorted(bounds):
-                length = end - i
-                if length < 2 or length > _MAX_TERM_LEN:
+        found: list[tuple[int, int, int, str]] = []
+        ordered = sorted(bounds)
+        for i in ordered:
+            for end in ordered:
+                if not 2 <= end - i <= _MAX_TERM_LEN:
                     continue
-                window = run[i:end]
-                if window in self.vocabulary or (length == 2 and self.analyzer.is_known_word(window)):
-                    continue
-                candidates = self._by_syllables.get(sy[i:end])
-                if not candidates or (length == 2 and candidates[0] not in self.terms):
-                    continue
-                found.append((i, end, candidates[0]))
+                match = self._window_candidates(run[i:end], sy[i:end])
+                if match:
+                    found.append((match[0], i, end, match[1]))
         taken = [False] * len(run)
         chosen: list[tuple[int, int, str]] = []
-        for i, end, term in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        for _, i, end, term in sorted(found, key=lambda f: (f[0], f[1] - f[2], f[1])):
             if any(taken[i:end]):
                 continue
             taken[i:end] = [True] * (end - i)
@@ -359,3 +464,96 @@ class Normalizer:
             repairs.append((run[i:end], term))
             out = out[:i] + term + out[end:]
         return out
+
+
+def _add(index: dict, key: object, word: str) -> None:  # type: ignore[type-arg]
+    words = index.setdefault(key, [])
+    if word not in words:
+        words.append(word)
+
+
+def readings(word: str) -> list[tuple[str, ...]]:
+    """Toneless pinyin readings of a word: the phrase-aware one first, then heteronym variants
+    (长护险 is read zhang/chang), at most ``_MAX_READINGS``."""
+    first = syllables(word)
+    if len(first) != len(word):
+        return []
+    per_char = [
+        list(dict.fromkeys([first[i], *options]))
+        for i, options in enumerate(pinyin(word, style=Style.NORMAL, heteronym=True))
+    ]
+    if len(per_char) != len(word):
+        return [first]
+    result = [first]
+    for combo in product(*per_char):
+        if len(result) >= _MAX_READINGS:
+            break
+        if combo != first:
+            result.append(tuple(combo))
+    return result
+
+
+def fuzzy_syllable(syllable: str) -> str:
+    """Merge sounds that older speakers and northern dialects often confuse (zh/z, n/l, -ng/-n)."""
+    for retroflex, flat in (("zh", "z"), ("ch", "c"), ("sh", "s")):
+        if syllable.startswith(retroflex):
+            syllable = flat + syllable[2:]
+            break
+    if syllable.startswith("n") and not syllable.startswith("ng"):
+        syllable = "l" + syllable[1:]
+    if syllable.endswith("ng"):
+        syllable = syllable[:-1]
+    return syllable
+
+
+_DIGIT_CHARS = {
+    "零": "0",
+    "〇": "0",
+    "幺": "1",
+    "一": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+}
+_DIGIT_RUN_RE = re.compile("[零〇幺一二三四五六七八九]{3,}")
+_DIGIT_SYLLABLES = {
+    "ling": "0",
+    "yao": "1",
+    "yi": "1",
+    "er": "2",
+    "san": "3",
+    "si": "4",
+    "wu": "5",
+    "liu": "6",
+    "qi": "7",
+    "ba": "8",
+    "jiu": "9",
+}
+_LETTER_IN_NUMBER_RE = re.compile(r"(?<=\d)[lo](?=\d)")
+
+
+def _repair_digits(text: str) -> str:
+    """Phone numbers said in words (九六幺幺零) or typed with l/o for 1/0 (96l10) become digits."""
+    text = _DIGIT_RUN_RE.sub(lambda m: "".join(_DIGIT_CHARS[c] for c in m.group(0)), text)
+    return _LETTER_IN_NUMBER_RE.sub(lambda m: "1" if m.group(0) == "l" else "0", text)
+
+
+def _spelled_digits(token: str) -> str | None:
+    """``yaoersansiwu`` -> ``12345`` (three or more digit syllables and nothing else)."""
+    digits: list[str] = []
+    i = 0
+    while i < len(token):
+        for size in (4, 3, 2):
+            piece = token[i : i + size]
+            if piece in _DIGIT_SYLLABLES:
+                digits.append(_DIGIT_SYLLABLES[piece])
+                i += size
+                break
+        else:
+            return None
+    return "".join(digits) if len(digits) >= 3 else None

@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "domain.yml", "bot", "knowledge/data/jieba", "knowledge/data/synonyms.yml")
+INPUTS = (
+    "config.yml", "domain.yml", "bot",
+    "knowledge/data/jieba", "knowledge/data/synonyms.yml",
+)
 
 
 def content_hash(root: Path = ROOT) -> str:

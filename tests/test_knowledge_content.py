@@ -328,7 +328,7 @@ def test_no_unconfirmed_facts(entry: dict) -> None:
 
 
 def test_terms_file() -> None:
-    lines = (DATA / "terms.txt").read_text(encoding="utf-8").splitlines()
+    lines = (DATA / "jieba" / "terms.txt").read_text(encoding="utf-8").splitlines()
     words = []
     for line in lines:
         parts = line.split()

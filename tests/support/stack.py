@@ -22,6 +22,11 @@ RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PY = ROOT / ".venv-rasa" / "bin" / "python"
 
 
+WECHAT_TOKEN = "test-wechat-token"
+WECHAT_APP_ID = "wx0123456789abcdef"
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,8 +99,10 @@ class Stack:
                 "YINFA_ENV": "test",
                 "YINFA_RASA_TOKEN": self.token,
                 "YINFA_SESSION_SECRET": "test-session-secret",
-                "YINFA_WECHAT_TOKEN": "test-wechat-token",
+                "YINFA_WECHAT_TOKEN": WECHAT_TOKEN,
                 "YINFA_WECHAT_APP_SECRET": "test-wechat-secret",
+                "YINFA_WECHAT_APP_ID": WECHAT_APP_ID,
+                "YINFA_WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
                 "YINFA_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
                 "YINFA_DATABASE_URL": f"sqlite:///{self.app_db}",
                 "YINFA_HOST": "127.0.0.1",

@@ -1,0 +1,322 @@
+"""Hybrid retrieval: BM25 and dense embeddings fused by reciprocal rank, with a confidence."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from knowledge.corpus import Corpus, load_corpus
+from knowledge.documents import Document
+from knowledge.embedding import Embedder, load_embedder
+from knowledge.index import (
+    DenseIndex,
+    build_dense_index,
+    dense_doc_scores,
+    is_fresh,
+    load_dense_index,
+    save_dense_index,
+)
+from knowledge.lexical import LexicalIndex, document_text
+from knowledge.normalize import NormalizedQuery, Normalizer, TextAnalyzer, load_synonyms, load_terms
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
+
+# Reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank).
+RRF_K = 5
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+# Plain-language entries are what residents need; clauses are for operators.
+CLAUSE_FACTOR = 0.8
+# Longest query kept after cleaning (beginning and end are kept).
+MAX_QUERY_CHARS = 256
+# Confidence: cosine at which the dense part starts counting and where it is full.
+DENSE_FLOOR = 0.25
+DENSE_FULL = 0.70
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved document.
+
+    Attributes:
+        document: The document.
+        score: Fused score in [0, 1] (hybrid), BM25 score (bm25) or cosine (dense).
+        lexical: BM25 score of the document for the query.
+        dense: Best cosine of the document's rows (``None`` in bm25 mode).
+    """
+
+    document: Document
+    score: float
+    lexical: float = 0.0
+    dense: float | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Result of a search.
+
+    Attributes:
+        query: The query as given.
+        normalized_query: The query after cleaning and repair (what was searched).
+        hits: Best first.
+        confidence: How sure retrieval is that the first hit answers the query, in [0, 1].
+        confident: ``confidence >= threshold``; when false the dialogue should say it is not sure.
+    """
+
+    query: str
+    normalized_query: str
+    hits: list[Hit]
+    confidence: float
+    confident: bool
+
+
+def corpus_words(corpus: Corpus, analyzer: TextAnalyzer) -> dict[str, int]:
+    """Counts of the words of every document (the vocabulary pinyin repair matches against)."""
+    counts: Counter[str] = Counter()
+    for doc in corpus.documents:
+        counts.update(analyzer.search_words(document_text(doc)))
+    return dict(counts)
+
+
+class Retriever:
+    """Searches the knowledge base. Build once (``Retriever.load``) and share; searching is thread-safe.
+
+    Args:
+        corpus: Documents.
+        embedder: Embedding model (same as the dense index was built with).
+        dense: Dense index over the corpus.
+        threshold: Confidence at or above which a result counts as confident.
+    """
+
+    def __init__(
+        self, corpus: Corpus, embedder: Embedder, dense: DenseIndex, threshold: float = 0.5
+    ) -> None:
+        if dense.model != embedder.name or dense.dim != embedder.dim:
+            raise ValueError(
+                f"index built with {dense.model!r} ({dense.dim} dims), model is {embedder.name!r} ({embedder.dim} dims)"
+            )
+        self.corpus = corpus
+        self.embedder = embedder
+        self.dense = dense
+        self.threshold = threshold
+        self.documents = corpus.documents
+        self._position = {doc.id: i for i, doc in enumerate(self.documents)}
+        self._row_positions = np.array(
+            [self._position.get(r, -1) for r in dense.row_ids], dtype=np.int64
+        )
+        if (self._row_positions < 0).any():
+            raise ValueError("dense index has rows of unknown documents; rebuild it")
+        terms_path, synonyms_path = corpus.vocabulary_files()
+        terms = load_terms(terms_path)
+        synonyms = load_synonyms(synonyms_path)
+        self.analyzer = TextAnalyzer(terms, [*synonyms, *synonyms.values()])
+        self.normalizer = Normalizer(
+            self.analyzer,
+            terms,
+            synonyms,
+            corpus_words(corpus, self.analyzer),
+            max_chars=MAX_QUERY_CHARS,
+        )
+        self.lexical = LexicalIndex(self.documents, self.analyzer, self.normalizer)
+        self._doc_words = [
+            set(self.analyzer.search_words(self.normalizer.standardize(document_text(d))))
+            for d in self.documents
+        ]
+        df: Counter[str] = Counter()
+        for words in self._doc_words:
+            df.update(words)
+        n = len(self.documents)
+        self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
+        self._idf_unknown = math.log((n + 1) / 0.5)
+        self._clause_factor = np.array(
+            [CLAUSE_FACTOR if d.kind == "clause" else 1.0 for d in self.documents], dtype=np.float32
+        )
+
+    # ----- construction -----
+    @classmethod
+    def from_corpus(
+        cls, corpus: Corpus, embedder: Embedder, threshold: float = 0.5, progress: bool = False
+    ) -> Retriever:
+        """Build everything in memory (tests, and the first build)."""
+        return cls(
+            corpus, embedder, build_dense_index(corpus, embedder, progress=progress), threshold
+        )
+
+    @classmethod
+    def load(
+        cls,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        rebuild: bool = False,
+        progress: bool = False,
+    ) -> Retriever:
+        """Load the corpus and the index from ``settings``, building the index if missing or stale.
+
+        Args:
+            settings: App settings (``knowledge_dir``, ``sources_dir``, ``index_dir``,
+                ``embedding_model``, ``confidence_threshold``).
+            embedder: Use this model instead of loading ``settings.embedding_model``.
+            rebuild: Build even if the saved index is fresh.
+            progress: Show a progress bar while building.
+
+        Returns:
+            A ready retriever.
+        """
+        corpus = load_corpus(settings.knowledge_dir, settings.sources_dir)
+        embedder = embedder or load_embedder(settings.embedding_model)
+        dense: DenseIndex | None = None
+        if not rebuild and is_fresh(settings.index_dir, embedder.name, corpus.version):
+            try:
+                dense = load_dense_index(settings.index_dir)
+                if dense.dim != embedder.dim:
+                    dense = None
+            except (OSError, ValueError, RuntimeError) as exc:
+                logger.warning("index unreadable, rebuilding: %s", exc)
+        if dense is None:
+            logger.info("building dense index with %s", embedder.name)
+            dense = build_dense_index(corpus, embedder, progress=progress)
+            save_dense_index(dense, settings.index_dir)
+        return cls(corpus, embedder, dense, settings.confidence_threshold)
+
+    # ----- searching -----
+    def normalize(self, query: str) -> NormalizedQuery:
+        """Clean and repair a query (see :class:`knowledge.normalize.Normalizer`)."""
+        return self.normalizer.normalize(query)
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 5,
+        *,
+        mode: str = "hybrid",
+        topics: set[str] | None = None,
+    ) -> SearchResult:
+        """Find the documents that best answer a query.
+
+        Args:
+            query: User text, any length and characters (long text is shortened).
+            top_k: Number of hits wanted.
+            mode: ``hybrid`` (default), ``bm25`` or ``dense``.
+            topics: Only entries of these topics, and the clauses those entries cite.
+
+        Returns:
+            The hits and a confidence; no hits when nothing searchable is left.
+
+        Raises:
+            ValueError: For an unknown mode or a top_k below 1.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        nq = self.normalizer.normalize(query if isinstance(query, str) else "")
+        if nq.empty:
+            return SearchResult(str(query), nq.text, [], 0.0, False)
+        expanded = " ".join([nq.text, *nq.expansions])
+        lexical = self.lexical.scores(self.analyzer.lexical_tokens(expanded))
+        dense: np.ndarray | None = None
+        if mode != "bm25":
+            vector = self.embedder.encode([expanded])[0]
+            dense = dense_doc_scores(self.dense, vector, self._row_positions, len(self.documents))
+        allowed = self._allowed(topics)
+
+        if mode == "bm25":
+            scores = lexical.copy()
+            eligible = lexical > 0
+        elif mode == "dense":
+            assert dense is not None
+            scores = dense.copy()
+            eligible = np.ones(len(scores), dtype=bool)
+        else:
+            assert dense is not None
+            scores = self._fuse(lexical, dense)
+            eligible = np.ones(len(scores), dtype=bool)
+        eligible &= allowed
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if eligible[i]][:top_k]
+        hits = [
+            Hit(
+                document=self.documents[i],
+                score=float(scores[i]),
+                lexical=float(lexical[i]),
+                dense=None if dense is None else float(dense[i]),
+            )
+            for i in order
+        ]
+        confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
+        return SearchResult(str(query), nq.text, hits, confidence, confidence >= self.threshold)
+
+    def _allowed(self, topics: set[str] | None) -> np.ndarray:
+        if not topics:
+            return np.ones(len(self.documents), dtype=bool)
+        cited = {c for d in self.documents if d.topic in topics for c in d.clause_ids}
+        return np.array(
+            [d.topic in topics if d.kind == "entry" else d.id in cited for d in self.documents],
+            dtype=bool,
+        )
+
+    @staticmethod
+    def _ranks(scores: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+        order = np.argsort(-scores, kind="stable")
+        ranks = np.empty(len(scores), dtype=np.float32)
+        ranks[order] = np.arange(1, len(scores) + 1, dtype=np.float32)
+        ranks[~eligible] = np.inf
+        return ranks
+
+    def _fuse(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        lexical_ranks = self._ranks(lexical, lexical > 0)
+        dense_ranks = self._ranks(dense, dense > -1)
+        fused = LEXICAL_WEIGHT / (RRF_K + lexical_ranks) + DENSE_WEIGHT / (RRF_K + dense_ranks)
+        fused *= self._clause_factor
+        return (fused / ((LEXICAL_WEIGHT + DENSE_WEIGHT) / (RRF_K + 1))).astype(np.float32)
+
+    def _coverage(self, nq: NormalizedQuery, doc_position: int) -> float:
+        words = [w for w in self.analyzer.words(nq.text) if w.strip()]
+        if not words:
+            return 0.0
+        present = self._doc_words[doc_position]
+        total = sum(self._idf.get(w, self._idf_unknown) for w in words)
+        covered = sum(self._idf.get(w, self._idf_unknown) for w in words if w in present)
+        return covered / total if total else 0.0
+
+    def _confidence(
+        self,
+        nq: NormalizedQuery,
+        hits: list[Hit],
+        lexical: np.ndarray,
+        dense: np.ndarray | None,
+        allowed: np.ndarray,
+    ) -> float:
+        top = self._position[hits[0].document.id]
+        coverage = self._coverage(nq, top)
+        parts: list[tuple[float, float]] = [(0.35, coverage)]
+        lexical_rank = self._ranks(np.where(allowed, lexical, 0), (lexical > 0) & allowed)[top]
+        if dense is not None:
+            cosine = float(dense[top])
+            parts.append(
+                (0.45, min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR))))
+            )
+            dense_rank = self._ranks(np.where(allowed, dense, -1), allowed)[top]
+            agreement = (
+                1.0
+                if lexical_rank == 1 and dense_rank == 1
+                else 0.5
+                if max(lexical_rank, dense_rank) <= 3
+                else 0.0
+            )
+            parts.append((0.20, agreement))
+        else:
+            parts.append((0.20, 1.0 if lexical_rank == 1 else 0.0))
+        weight = sum(w for w, _ in parts)
+        return round(min(1.0, max(0.0, sum(w * v for w, v in parts) / weight)), 4)
