@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -47,10 +48,24 @@ class ChatRequest(BaseModel):
         return value
 
 
+class WebBotMessage(BotMessage):
+    """A bot bubble with an id the page sends back with 有用/没用 feedback."""
+
+    message_id: str
+
+
 class ChatResponse(BaseModel):
     """The bot's answer: one or more bubbles."""
 
-    messages: list[BotMessage]
+    messages: list[WebBotMessage]
+
+
+def with_ids(messages: list[BotMessage]) -> list[WebBotMessage]:
+    """Give each bubble of one turn an id: ``<turn>-<index>`` (turn is random)."""
+    turn = uuid.uuid4().hex[:16]
+    return [
+        WebBotMessage(**m.model_dump(), message_id=f"{turn}-{i}") for i, m in enumerate(messages)
+    ]
 
 
 class FeedbackRequest(BaseModel):
@@ -70,19 +85,23 @@ def channel_sender(sender_id: str) -> str:
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={503: {"description": "Rasa unavailable; friendly message names 12345"}},
+    responses={
+        429: {"description": "Too many messages from this sender; friendly message"},
+        503: {"description": "Rasa unavailable; friendly message names 12345"},
+    },
 )
 async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
     """Send one message to the assistant and get its answer."""
     conversation = request.app.state.conversation
+    if not request.app.state.chat_limiter.allow(body.sender_id):
+        log.warning("rate limited: %s", body.sender_id)
+        return JSONResponse({"detail": text("rate_limited"), "messages": []}, status_code=429)
     try:
         messages = await conversation.send(channel_sender(body.sender_id), body.text)
     except RasaUnavailable as exc:
         log.warning("chat unavailable for %s: %s", body.sender_id, exc)
-        return JSONResponse(
-            {"detail": text("rasa_unavailable"), "messages": []}, status_code=503
-        )
-    return ChatResponse(messages=messages)
+        return JSONResponse({"detail": text("rasa_unavailable"), "messages": []}, status_code=503)
+    return ChatResponse(messages=with_ids(messages))
 
 
 @router.post("/feedback", status_code=201)

@@ -1,0 +1,1 @@
+"""The senior-mode web chat: static page, its small JSON endpoints, the alert banner."""
