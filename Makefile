@@ -22,7 +22,7 @@ export ACTION_ENDPOINT_URL ?= http://$(YINFA_HOST):$(YINFA_PORT)/webhook
 export RASA_TRACKER_URL ?= sqlite:///var/rasa_tracker.sqlite3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run test lint format index model train validate eval bench lock clean system-deps shell
+.PHONY: help install run test test-stories lint format index model train validate eval bench lock clean system-deps shell
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,7 +56,10 @@ model: install ## Train the Rasa model if config, domain or bot/ changed
 train: model ## Alias of model
 
 validate: install ## Validate the Rasa training data
-	$(RASA_VENV)/bin/rasa data validate --data bot/data --fail-on-warnings
+	$(RASA_VENV)/bin/rasa data validate --data bot/data --domain domain.yml --fail-on-warnings
+
+test-stories: install model ## Rasa end-to-end test stories (also run by pytest in `make test`)
+	$(RASA_VENV)/bin/rasa test core --e2e --model $$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null) --stories tests/stories --fail-on-prediction-errors --out var/eval/stories --no-plot
 
 run: install index model ## Install, build, train if stale, start Rasa and the app
 	@mkdir -p var
@@ -68,7 +71,7 @@ shell: install model ## Talk to the bot in the terminal (needs the app running f
 	$(RASA_VENV)/bin/rasa shell --model $$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null) --endpoints endpoints.yml
 
 test: install system-deps index model ## Install what is missing and run every test
-	$(RASA_VENV)/bin/rasa data validate --data bot/data --fail-on-warnings
+	$(RASA_VENV)/bin/rasa data validate --data bot/data --domain domain.yml --fail-on-warnings
 	$(PY) -m pytest
 
 lint: install ## ruff (check and format check) and mypy
@@ -82,13 +85,16 @@ format: install ## Format the code with ruff
 
 eval: install index ## Retrieval and NLU evaluation tables
 	$(PY) -m knowledge eval tests/eval/questions.yml
+	$(RASA_PY) scripts/nlu_cross_validation.py --folds 5
 
 bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_knowledge.py
+	$(PY) scripts/bench_dialogue.py
+	$(PY) scripts/bench_alerts.py
 
-system-deps: ## Debian packages for browser tests (chromium) and axe-core from npm
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
-	@test -f node_modules/axe-core/axe.min.js || npm install --no-audit --no-fund --silent
+system-deps: ## Debian packages for browser tests (chromium, a CJK font) and axe-core from npm
+	@dpkg -s chromium chromium-driver fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 clean: ## Remove built artefacts (keeps environments)
 	rm -rf var/index var/models var/screenshots
