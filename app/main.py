@@ -66,8 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from alerts import routes as alert_routes
     from app.routes import health, webhook
     from channels import webchat
-    from channels.wechat import router as wechat
     from channels.web import router as web_router
+    from channels.wechat import router as wechat
     from console import routes as console_routes
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)

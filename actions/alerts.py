@@ -1,0 +1,198 @@
+"""Fraud-alert actions: subscribe, unsubscribe, show a pushed alert, explain it, verify a code.
+
+The texts live in domain.yml (``utter_alert*``) and ``alerts/data/scam_types.yml``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import ServicedAction
+from alerts import lifecycle, subscriptions
+from alerts.catalog import load_catalog
+
+log = logging.getLogger(__name__)
+
+ALERT_SLOTS = ("alert_code", "alert_title", "alert_body", "alert_kind")
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    if value is None:
+        value = tracker.get_slot(name)
+    return str(value) if value not in (None, "") else None
+
+
+class ActionSubscribeAlerts(ServicedAction):
+    """Subscribes the user of this conversation on its channel (district if given)."""
+
+    def name(self) -> str:
+        return "action_subscribe_alerts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        channel, user_id = subscriptions.split_sender(tracker.sender_id)
+        district = _entity(tracker, "district")
+        if district not in load_catalog().districts:
+            district = None
+        database = self.services.database
+        assert database is not None
+        _, changed = await asyncio.to_thread(
+            subscriptions.subscribe, database, channel, user_id, district
+        )
+        dispatcher.utter_message(
+            response="utter_subscribed" if changed else "utter_alerts_already_subscribed"
+        )
+        return []
+
+
+class ActionUnsubscribeAlerts(ServicedAction):
+    """Ends the subscription of the user of this conversation."""
+
+    def name(self) -> str:
+        return "action_unsubscribe_alerts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        channel, user_id = subscriptions.split_sender(tracker.sender_id)
+        database = self.services.database
+        assert database is not None
+        ended = await asyncio.to_thread(subscriptions.unsubscribe, database, channel, user_id)
+        dispatcher.utter_message(
+            response="utter_unsubscribed" if ended else "utter_alerts_not_subscribed"
+        )
+        return []
+
+
+class ActionFraudAlert(ServicedAction):
+    """Runs on ``EXTERNAL_fraud_alert``: shows the alert (or its correction) and remembers it
+    in the conversation so follow-up questions can be answered."""
+
+    def name(self) -> str:
+        return "action_fraud_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kind = _entity(tracker, "alert_kind") or "alert"
+        code = lifecycle.normalize_code(_entity(tracker, "alert_code") or "")
+        alert = self._load(code) if code else None
+        # Only alerts in the database are shown, with the database's texts: a user who
+        # types "/EXTERNAL_fraud_alert{...}" can at most see a real alert again.
+        expected = "retracted" if kind == "correction" else "published"
+        if alert is None or alert.status != expected:
+            log.warning("EXTERNAL_fraud_alert refused for %s (code %s)", tracker.sender_id, code)
+            dispatcher.utter_message(response="utter_default")
+            return []
+        values = {
+            "alert_code": alert.public_code,
+            "alert_title": alert.title,
+            "alert_body": alert.body if kind == "alert" else (alert.retract_note or ""),
+            "alert_kind": kind,
+        }
+        if kind == "correction":
+            response = (
+                "utter_alert_correction_note" if values["alert_body"] else "utter_alert_correction"
+            )
+        else:
+            response = "utter_fraud_alert"
+        dispatcher.utter_message(
+            response=response,
+            alert_code=values["alert_code"],
+            alert_title=values["alert_title"],
+            alert_body=values["alert_body"],
+        )
+        return [SlotSet(name, values[name]) for name in ALERT_SLOTS]
+
+    def _load(self, code: str) -> Any:
+        database = self.services.database
+        if database is None:
+            return None
+        with database.session() as s:
+            alert = lifecycle.find_by_code(s, code)
+            if alert is not None:
+                s.expunge(alert)
+            return alert
+
+
+class ActionExplainAlert(ServicedAction):
+    """Answers "这个提醒是什么意思" / "我该怎么办" about the last alert of this conversation."""
+
+    def name(self) -> str:
+        return "action_explain_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        code = tracker.get_slot("alert_code")
+        database = self.services.database
+        alert = None
+        if code and database is not None:
+            with database.session() as s:
+                alert = lifecycle.find_by_code(s, str(code))
+                if alert is not None:
+                    s.expunge(alert)
+        if alert is None:
+            dispatcher.utter_message(response="utter_alert_no_recent")
+            return []
+        catalog = load_catalog()
+        if alert.status == "retracted":
+            dispatcher.utter_message(response="utter_alert_retracted", alert_code=alert.public_code)
+            return []
+        scam = catalog.types.get(alert.scam_type) or catalog.types["other"]
+        steps = "\n".join(f"{n}. {step}" for n, step in enumerate(catalog.steps, start=1))
+        dispatcher.utter_message(
+            response="utter_alert_meaning",
+            alert_title=alert.title,
+            scam_label=scam.label,
+            scam_meaning=scam.meaning,
+        )
+        dispatcher.utter_message(response="utter_alert_steps", alert_steps=steps)
+        return []
+
+
+class ActionVerifyAlert(ServicedAction):
+    """Says whether a code (or a pasted message's code) belongs to an official alert."""
+
+    def name(self) -> str:
+        return "action_verify_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = str(tracker.latest_message.get("text") or "")
+        code = lifecycle.normalize_code(text)
+        if code is None:
+            dispatcher.utter_message(response="utter_alert_no_code")
+            return []
+        database = self.services.database
+        alert = None
+        if database is not None:
+            with database.session() as s:
+                alert = lifecycle.find_by_code(s, code)
+                if alert is not None:
+                    s.expunge(alert)
+        if alert is None or alert.status in ("draft", "approved"):
+            dispatcher.utter_message(response="utter_alert_unknown_code", alert_code=code)
+        elif alert.status == "retracted":
+            dispatcher.utter_message(response="utter_alert_retracted", alert_code=code)
+        elif not lifecycle.is_live(alert):
+            dispatcher.utter_message(
+                response="utter_alert_expired", alert_code=code, alert_title=alert.title
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_alert_verified",
+                alert_code=code,
+                alert_title=alert.title,
+                alert_body=alert.body,
+            )
+        return []

@@ -1,0 +1,1 @@
+"""Fraud alerts: lifecycle, subscriptions, persistent outbox, delivery worker, live push."""

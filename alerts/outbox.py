@@ -1,0 +1,146 @@
+"""The persistent outbox: claim due rows, then settle each one.
+
+Claiming is one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)``:
+on PostgreSQL concurrent workers skip each other's locked rows; on SQLite the statement
+runs under the database's single write lock, so the claim is transactional there as well.
+A claim is a lease: rows of a worker that died are claimed again once the lease ends.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from alerts.models import OutboxItem, Receipt, utcnow
+from app.db import Database
+
+FINAL = ("delivered", "failed", "undeliverable", "cancelled")
+
+
+def claim(database: Database, limit: int, lease_s: float, now: datetime | None = None) -> list[int]:
+    """Claim up to ``limit`` due rows for this worker; returns their ids.
+
+    Due rows are pending rows whose ``next_attempt_at`` has come, and in-progress rows whose
+    lease has ended (their worker died). Each claim counts as one attempt.
+    """
+    now = now or utcnow()
+    token = uuid.uuid4().hex
+    due = (
+        select(OutboxItem.id)
+        .where(
+            or_(
+                and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
+                and_(OutboxItem.status == "in_progress", OutboxItem.lease_until < now),
+            )
+        )
+        .order_by(OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with database.session() as s:
+        s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(due.scalar_subquery()))
+            .values(
+                status="in_progress",
+                claim_token=token,
+                lease_until=now + timedelta(seconds=lease_s),
+                attempts=OutboxItem.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    with database.session() as s:
+        return list(
+            s.scalars(
+                select(OutboxItem.id).where(OutboxItem.claim_token == token).order_by(OutboxItem.id)
+            )
+        )
+
+
+def settle(database: Database, item_id: int, status: str, error: str | None = None) -> None:
+    """Give a claimed row a final status (``delivered`` rows should use :func:`deliver`)."""
+    if status not in FINAL:
+        raise ValueError(f"not a final status: {status}")
+    with database.session() as s:
+        s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == item_id)
+            .values(
+                status=status,
+                last_error=(error or None) and error[:300],
+                lease_until=None,
+                delivered_at=utcnow() if status == "delivered" else None,
+            )
+        )
+
+
+def deliver(database: Database, item: OutboxItem, payload: dict[str, object]) -> bool:
+    """Write the receipt and mark the row delivered, in one transaction.
+
+    Returns:
+        ``False`` when a receipt with the same idempotency key already existed (another
+        attempt got there first); the row is marked delivered either way.
+    """
+    now = utcnow()
+    try:
+        with database.session() as s:
+            s.add(
+                Receipt(
+                    idempotency_key=item.idempotency_key,
+                    alert_id=item.alert_id,
+                    kind=item.kind,
+                    channel=item.channel,
+                    user_id=item.user_id,
+                    payload=payload,
+                    created_at=now,
+                )
+            )
+            s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(status="delivered", delivered_at=now, lease_until=None, last_error=None)
+            )
+        return True
+    except IntegrityError:
+        settle(database, item.id, "delivered")
+        return False
+
+
+def retry_later(
+    database: Database,
+    item: OutboxItem,
+    error: str,
+    *,
+    max_attempts: int,
+    base_s: float,
+    max_s: float,
+    count_attempt: bool = True,
+) -> str:
+    """Schedule another attempt with exponential backoff and jitter, or give up.
+
+    Returns:
+        The new status: ``pending`` or ``failed``.
+    """
+    attempts = item.attempts if count_attempt else max(item.attempts - 1, 0)
+    if attempts >= max_attempts:
+        settle(database, item.id, "failed", error)
+        return "failed"
+    delay = min(base_s * (2 ** max(attempts - 1, 0)), max_s)
+    delay *= random.uniform(0.8, 1.2)
+    with database.session() as s:
+        s.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id == item.id)
+            .values(
+                status="pending",
+                attempts=attempts,
+                next_attempt_at=utcnow() + timedelta(seconds=delay),
+                lease_until=None,
+                last_error=error[:300],
+            )
+        )
+    return "pending"

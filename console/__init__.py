@@ -1,0 +1,1 @@
+"""Operator console: accounts, authentication, audit log, lookup API and the /operator page."""

@@ -1,0 +1,113 @@
+"""Fixtures of the alert tests: a real SQLite app database and a scripted bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from alerts import lifecycle, subscriptions
+from alerts.config import AlertSettings
+from alerts.models import utcnow
+from app.db import Database
+from channels.messages import BotMessage
+
+OFFICER_A = lifecycle.Actor("officer_a", "alert_officer")
+OFFICER_B = lifecycle.Actor("officer_b", "alert_officer")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    db.open()
+    yield db
+    db.dispose()
+
+
+class ScriptedBot:
+    """Stands in for ``Conversation.trigger``; can fail the first calls."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.calls: list[tuple[str, str, dict[str, object]]] = []
+        self.failures = failures
+
+    async def trigger(
+        self, sender_id: str, intent: str, entities: dict[str, object] | None = None
+    ) -> list[BotMessage]:
+        self.calls.append((sender_id, intent, dict(entities or {})))
+        if self.failures > 0:
+            self.failures -= 1
+            from app.rasa_client import RasaUnavailable
+
+            raise RasaUnavailable("scripted failure")
+        return [BotMessage(text=f"【防骗提醒】{entities.get('alert_title') if entities else ''}")]
+
+
+def fast_settings(**overrides: object) -> AlertSettings:
+    values: dict[str, object] = {
+        "worker": "off",
+        "batch_size": 50,
+        "concurrency": 8,
+        "lease_s": 30.0,
+        "poll_s": 0.05,
+        "max_attempts": 3,
+        "backoff_base_s": 0.0,
+        "backoff_max_s": 0.0,
+    }
+    values.update(overrides)
+    return AlertSettings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+
+
+def published_alert(database: Database, **fields: object) -> int:
+    """Draft, approve and publish an alert; returns its id."""
+    values: dict[str, object] = {
+        "title": "冒充公检法电话",
+        "body": "有人冒充公安打电话，让转钱到“安全账户”。别信，别转。",
+        "scam_type": "impersonate_police",
+        "districts": [],
+        "expires_at": utcnow() + timedelta(days=3),
+    }
+    values.update(fields)
+    with database.session() as s:
+        alert = lifecycle.draft(s, OFFICER_A, **values)  # type: ignore[arg-type]
+        alert_id = alert.id
+    with database.session() as s:
+        lifecycle.approve(s, OFFICER_B, alert_id)
+    with database.session() as s:
+        lifecycle.publish(s, OFFICER_B, alert_id)
+    return alert_id
+
+
+def add_subscribers(database: Database, n: int, channel: str = "web", **kw: object) -> None:
+    for i in range(n):
+        subscriptions.subscribe(database, channel, f"user{i:04d}", **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="package")
+def alert_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real Rasa server and app (delivery worker off: tests run worker processes), with
+    WeChat's API played by a local fake server."""
+    from tests.alerts.e2e_support import create_accounts
+    from tests.channels.wechat.fake_wechat_api import FakeWeChatServer
+    from tests.support.stack import WECHAT_APP_ID, Stack
+
+    fake = FakeWeChatServer(WECHAT_APP_ID, "test-wechat-secret")
+    fake.start()
+    stack = Stack(
+        tmp_path_factory.mktemp("alert-stack"),
+        extra_env={
+            "YINFA_ALERTS_WORKER": "off",
+            "YINFA_ALERTS_POLL_S": "0.2",
+            "YINFA_ALERTS_LEASE_S": "4",
+            "YINFA_WECHAT_API_BASE": fake.url,
+        },
+    )
+    try:
+        stack.start()
+        create_accounts(stack)
+        yield stack, fake
+    finally:
+        stack.stop()
+        fake.stop()

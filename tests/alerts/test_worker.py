@@ -1,0 +1,180 @@
+"""Delivery worker against a real SQLite outbox, with the bot and WeChat scripted."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from alerts import lifecycle, subscriptions
+from alerts.models import OutboxItem, Receipt, utcnow
+from alerts.outbox import claim
+from alerts.worker import DeliveryWorker
+from tests.alerts.conftest import (
+    OFFICER_A,
+    ScriptedBot,
+    add_subscribers,
+    fast_settings,
+    published_alert,
+)
+
+
+async def drain(worker: DeliveryWorker, rounds: int = 50) -> None:
+    for _ in range(rounds):
+        if not await worker.run_once():
+            return
+
+
+def statuses(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with database.session() as s:
+        return dict(
+            s.execute(select(OutboxItem.status, func.count()).group_by(OutboxItem.status)).all()
+        )
+
+
+async def test_every_web_subscriber_gets_one_receipt_through_the_bot(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 30)
+    published_alert(database)
+    bot = ScriptedBot()
+    await drain(DeliveryWorker(database, bot, fast_settings()))
+    assert statuses(database) == {"delivered": 30}
+    assert len(bot.calls) == 30
+    sender, intent, entities = bot.calls[0]
+    assert sender.startswith("web:user") and intent == "EXTERNAL_fraud_alert"
+    assert set(entities) == {"alert_code", "alert_title", "alert_body", "alert_kind"}
+    with database.session() as s:
+        payload = s.scalars(select(Receipt.payload)).first()
+        assert payload["messages"][0]["text"].startswith("【防骗提醒】")
+
+
+async def test_two_workers_never_deliver_the_same_row(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 60)
+    published_alert(database)
+    bot = ScriptedBot()
+    a = DeliveryWorker(database, bot, fast_settings(batch_size=7))
+    b = DeliveryWorker(database, bot, fast_settings(batch_size=5))
+    await asyncio.gather(drain(a, 100), drain(b, 100))
+    assert statuses(database) == {"delivered": 60}
+    assert len(bot.calls) == 60  # no row was claimed twice
+    assert a.delivered > 0 and b.delivered > 0
+
+
+async def test_bot_failures_are_retried_then_given_up(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 1)
+    published_alert(database)
+    bot = ScriptedBot(failures=2)
+    await drain(DeliveryWorker(database, bot, fast_settings(max_attempts=3)))
+    assert statuses(database) == {"delivered": 1}
+    assert len(bot.calls) == 3
+
+    published_alert(database)
+    bot = ScriptedBot(failures=10)
+    await drain(DeliveryWorker(database, bot, fast_settings(max_attempts=3)))
+    assert statuses(database) == {"delivered": 1, "failed": 1}
+    assert len(bot.calls) == 3
+
+
+async def test_backoff_delays_the_next_attempt(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 1)
+    published_alert(database)
+    worker = DeliveryWorker(
+        database, ScriptedBot(failures=1), fast_settings(backoff_base_s=60, backoff_max_s=300)
+    )
+    await worker.run_once()
+    with database.session() as s:
+        item = s.scalars(select(OutboxItem)).one()
+        assert item.status == "pending" and item.attempts == 1
+        assert "scripted failure" in (item.last_error or "")
+        from alerts.models import as_utc
+
+        assert as_utc(item.next_attempt_at) > utcnow() + timedelta(seconds=40)
+    assert await worker.run_once() == 0  # not due yet
+
+
+async def test_a_dead_workers_rows_are_reclaimed_without_a_second_push(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 3)
+    published_alert(database)
+    # A worker claims everything and dies after pushing the first row but before settling it.
+    claimed = claim(database, 10, lease_s=30)
+    assert len(claimed) == 3
+    with database.session() as s:
+        first = s.get(OutboxItem, claimed[0])
+        s.add(
+            Receipt(
+                idempotency_key=first.idempotency_key,
+                alert_id=first.alert_id,
+                kind="alert",
+                channel="web",
+                user_id=first.user_id,
+                payload={},
+            )
+        )
+    bot = ScriptedBot()
+    worker = DeliveryWorker(database, bot, fast_settings())
+    assert await worker.run_once() == 0  # leases still running
+    with database.session() as s:
+        s.execute(update(OutboxItem).values(lease_until=utcnow() - timedelta(seconds=1)))
+    await drain(worker)
+    assert statuses(database) == {"delivered": 3}
+    assert len(bot.calls) == 2  # the already-received row is not pushed again
+    with database.session() as s:
+        assert s.scalar(select(func.count()).select_from(Receipt)) == 3
+
+
+class FakeWeChat:
+    def __init__(self, errcode: int = 0) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.errcode = errcode
+
+    async def send_text(self, openid: str, text: str) -> None:
+        if self.errcode:
+            exc = RuntimeError("wechat error")
+            exc.errcode = self.errcode  # type: ignore[attr-defined]
+            raise exc
+        self.sent.append((openid, text))
+
+
+async def test_wechat_respects_the_48_hour_window(database) -> None:  # type: ignore[no-untyped-def]
+    subscriptions.subscribe(database, "wechat", "fresh")
+    subscriptions.subscribe(database, "wechat", "stale")
+    subscriptions.touch(database, "wechat", "stale", when=utcnow() - timedelta(hours=50))
+    published_alert(database)
+    wechat = FakeWeChat()
+    bot = ScriptedBot()
+    await drain(DeliveryWorker(database, bot, fast_settings(), wechat=wechat))
+    assert [openid for openid, _ in wechat.sent] == ["fresh"]
+    assert [c[0] for c in bot.calls] == ["wechat:fresh"]
+    with database.session() as s:
+        stale = s.scalars(select(OutboxItem).where(OutboxItem.user_id == "stale")).one()
+        assert stale.status == "undeliverable" and "48-hour" in (stale.last_error or "")
+
+
+async def test_wechat_45015_is_recorded_as_not_deliverable(database) -> None:  # type: ignore[no-untyped-def]
+    subscriptions.subscribe(database, "wechat", "o1")
+    published_alert(database)
+    await drain(DeliveryWorker(database, ScriptedBot(), fast_settings(), wechat=FakeWeChat(45015)))
+    with database.session() as s:
+        item = s.scalars(select(OutboxItem)).one()
+        assert item.status == "undeliverable" and "45015" in (item.last_error or "")
+
+
+async def test_retraction_sends_corrections_only_to_receivers(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 4)
+    alert_id = published_alert(database)
+    bot = ScriptedBot()
+    worker = DeliveryWorker(database, bot, fast_settings(batch_size=2))
+    await worker.run_once()  # two of four received it
+    with database.session() as s:
+        lifecycle.retract(s, OFFICER_A, alert_id, "")
+    await drain(worker)
+    with database.session() as s:
+        kinds = dict(
+            s.execute(
+                select(OutboxItem.kind, func.count())
+                .where(OutboxItem.status == "delivered")
+                .group_by(OutboxItem.kind)
+            ).all()
+        )
+    assert kinds == {"alert": 2, "correction": 2}
+    assert [c[2]["alert_kind"] for c in bot.calls[-2:]] == ["correction", "correction"]
