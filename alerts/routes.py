@@ -52,6 +52,9 @@ async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
     warm_up = asyncio.create_task(asyncio.to_thread(_warm_retriever, app))
     if getattr(app.state, "wechat_subscription_hook", None) is None:
         app.state.wechat_subscription_hook = wechat_follow_hook(app.state.database)
+    wechat_channel = getattr(app.state, "wechat_channel", None)
+    if wechat_channel is not None and wechat_channel.on_inbound is None:
+        wechat_channel.on_inbound = wechat_inbound_hook(app.state.database)
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
     own_wechat = None
@@ -107,6 +110,16 @@ def wechat_follow_hook(database: Database) -> Callable[[str, bool], Awaitable[No
             await asyncio.to_thread(subscriptions.touch, database, channel, user_id)
         else:
             await asyncio.to_thread(subscriptions.unsubscribe, database, channel, user_id)
+
+    return hook
+
+
+def wechat_inbound_hook(database: Database) -> Callable[[str], Awaitable[None]]:
+    """Hook for every WeChat message: restarts the subscriber's 48-hour window."""
+
+    async def hook(sender_id: str) -> None:
+        channel, user_id = subscriptions.split_sender(sender_id)
+        await asyncio.to_thread(subscriptions.touch, database, channel, user_id)
 
     return hook
 

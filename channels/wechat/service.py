@@ -145,6 +145,9 @@ class WeChatChannel:
         self.clock = clock
         self.max_body_bytes = max_body_bytes
         self._turns: dict[str, _Turn] = {}
+        # Called with the sender id on every message or event a user sends (e.g. to restart
+        # the 48-hour customer-service window); may be sync or async; errors are logged.
+        self.on_inbound: Callable[[str], object] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     async def aclose(self) -> None:
@@ -364,6 +367,7 @@ class WeChatChannel:
         """The text parts answering one inbound message (empty: nothing to say)."""
         openid = inbound.from_user
         sender = SENDER_PREFIX + openid
+        await self._notify_inbound(sender)
         if inbound.msg_type == "event":
             return await self._answer_event(inbound, sender, on_subscription)
         if inbound.msg_type == "text":
@@ -392,6 +396,16 @@ class WeChatChannel:
         rendered = render(messages, self.texts, MAX_TEXT_BYTES)
         self.menus.show(openid, rendered.payloads, self.clock())
         return rendered.parts
+
+    async def _notify_inbound(self, sender: str) -> None:
+        if self.on_inbound is None:
+            return
+        try:
+            result = self.on_inbound(sender)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("inbound hook failed for %s", sender)
 
     async def _answer_event(
         self, inbound: Inbound, sender: str, on_subscription: SubscriptionHook | None

@@ -536,3 +536,21 @@ async def test_per_sender_rate_limit_counts_messages_not_retries(
     resp = await post(client, peer.plaintext(text_xml("oSomeoneElse", "你好", msg_id(), now)))
     assert reply_fields(resp.text)["Content"] == "您问的是：你好"
     assert [t for _, t in conversation.calls] == ["第一", "第二", "你好"]
+
+
+async def test_every_inbound_message_calls_the_inbound_hook(
+    client: httpx.AsyncClient, peer: WeChatPeer, channel: WeChatChannel
+) -> None:
+    seen: list[str] = []
+
+    async def on_inbound(sender_id: str) -> None:
+        seen.append(sender_id)
+
+    channel.on_inbound = on_inbound
+    for xml in (
+        text_xml(OPENID, "你好", msg_id(), int(peer.clock())),
+        voice_xml(OPENID, None, msg_id(), int(peer.clock())),
+        event_xml(OPENID, "subscribe", int(peer.clock()) + 1),
+    ):
+        assert (await post(client, peer.plaintext(xml))).status_code == 200
+    assert seen == [f"wechat:{OPENID}"] * 3
