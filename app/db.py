@@ -31,9 +31,7 @@ class Database:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             if not parsed.database or parsed.database == ":memory:":
-                raise StorageError(
-                    "an in-memory SQLite database would lose data; give a file path"
-                )
+                raise StorageError("an in-memory SQLite database would lose data; give a file path")
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -56,9 +54,7 @@ class Database:
                 conn.execute(text("SELECT 1"))
             Base.metadata.create_all(self.engine)
         except Exception as exc:  # any driver error means we cannot run safely
-            raise StorageError(
-                f"cannot open the app database {self.engine.url!r}: {exc}"
-            ) from exc
+            raise StorageError(f"cannot open the app database {self.engine.url!r}: {exc}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:

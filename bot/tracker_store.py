@@ -44,8 +44,14 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             ``postgresql://user:pw@host/db``; defaults to ``$RASA_TRACKER_URL``.
     """
 
-    def __init__(self, domain: Any = None, host: str | None = None, event_broker: Any = None,
-                 url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain: Any = None,
+        host: str | None = None,
+        event_broker: Any = None,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         url = url or host or os.environ.get("RASA_TRACKER_URL") or DEFAULT_URL
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":

@@ -16,8 +16,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = (
-    "config.yml", "domain.yml", "bot",
-    "knowledge/data/jieba", "knowledge/data/synonyms.yml",
+    "config.yml",
+    "domain.yml",
+    "bot",
+    "knowledge/data/jieba",
+    "knowledge/data/synonyms.yml",
 )
 
 
@@ -66,8 +69,20 @@ def _train(args: argparse.Namespace, name: str, model: Path) -> int:
         print(model)
         return 0
     print(f"training Rasa model {name} (inputs changed) ...", file=sys.stderr)
-    cmd = [args.rasa, "train", "--data", "bot/data", "--config", "config.yml",
-           "--domain", "domain.yml", "--out", args.out, "--fixed-model-name", name]
+    cmd = [
+        args.rasa,
+        "train",
+        "--data",
+        "bot/data",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--out",
+        args.out,
+        "--fixed-model-name",
+        name,
+    ]
     result = subprocess.run(cmd, cwd=ROOT, stdout=sys.stderr)
     if result.returncode != 0 or not model.exists():
         print(f"rasa train failed (exit {result.returncode})", file=sys.stderr)

@@ -23,7 +23,9 @@ def main() -> int:
             with urllib.request.urlopen(args.url + "/readyz", timeout=5) as resp:
                 body = json.loads(resp.read())
                 took = time.monotonic() - started
-                print(f"\n==> 银发助手 is ready after {took:.0f} s (Rasa model {body.get('rasa_model')})")
+                print(
+                    f"\n==> 银发助手 is ready after {took:.0f} s (Rasa model {body.get('rasa_model')})"
+                )
                 print(f"==> Web chat:        {args.url}/")
                 print(f"==> API docs:        {args.url}/docs")
                 print(f"==> Chat API:        POST {args.url}/api/chat")

@@ -52,7 +52,10 @@ def test_help_menu_comes_from_the_action_webhook(stack: Stack) -> None:
     assert any(m["buttons"] for m in body["messages"])
     # Rasa stored the action's turn in its SQLite tracker store.
     with sqlite3.connect(stack.tracker_db) as db:
-        actions = {row[0] for row in db.execute("select action_name from events where sender_id='web:t-help'")}
+        actions = {
+            row[0]
+            for row in db.execute("select action_name from events where sender_id='web:t-help'")
+        }
     assert "action_help_menu" in actions
 
 
@@ -77,7 +80,9 @@ def test_invalid_input_gets_422_in_chinese(stack: Stack, payload: dict) -> None:
 
 def test_malformed_json_gets_422(stack: Stack) -> None:
     r = httpx.post(
-        stack.app_url + "/api/chat", content=b"{not json", headers={"content-type": "application/json"}
+        stack.app_url + "/api/chat",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
     )
     assert r.status_code == 422
 
@@ -111,9 +116,23 @@ def test_rasa_refuses_to_start_without_its_tracker_store(tmp_path: Path) -> None
     run_env["ACTION_ENDPOINT_URL"] = "http://127.0.0.1:9/webhook"
     run_env["RASA_TRACKER_URL"] = "sqlite:////proc/no-such-dir/tracker.sqlite3"
     out = subprocess.run(
-        [str(RASA_BIN), "run", "--interface", "127.0.0.1", "--port", str(free_port()),
-         "--model", str(model_path()), "--endpoints", "endpoints.yml"],
-        cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=300,
+        [
+            str(RASA_BIN),
+            "run",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(free_port()),
+            "--model",
+            str(model_path()),
+            "--endpoints",
+            "endpoints.yml",
+        ],
+        cwd=ROOT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode != 0
     assert "TrackerStoreUnavailable" in out.stdout + out.stderr
@@ -124,9 +143,20 @@ def test_app_refuses_to_start_without_its_database(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     run_env = dict(os.environ, YINFA_DATABASE_URL=f"sqlite:///{blocker}/app.sqlite3")
     out = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-         "--port", str(free_port())],
-        cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:create_app",
+            "--factory",
+            "--port",
+            str(free_port()),
+        ],
+        cwd=ROOT,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode != 0
     assert "cannot open the app database" in out.stdout + out.stderr
@@ -151,8 +181,12 @@ def test_one_sender_flooding_is_rate_limited_without_hurting_others(
     from app.settings import Settings
 
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, var_dir=tmp_path, rasa_url=stack.rasa_url, rasa_token=stack.token,
-        chat_rate_per_min=1, chat_burst=3,
+        _env_file=None,
+        var_dir=tmp_path,
+        rasa_url=stack.rasa_url,
+        rasa_token=stack.token,
+        chat_rate_per_min=1,
+        chat_burst=3,
     )
     with TestClient(create_app(settings)) as client:
         codes = [

@@ -37,7 +37,10 @@ def model_path() -> Path:
     """The trained model for the current bot inputs (trains if stale)."""
     out = subprocess.run(
         [str(RASA_PY), str(ROOT / "scripts" / "train_if_stale.py")],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"cannot get a Rasa model:\n{out.stderr[-3000:]}")
@@ -55,7 +58,11 @@ class Proc:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
-            self.cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.cmd,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -119,17 +126,41 @@ class Stack:
         self.env = env
         self.rasa = Proc(
             "rasa",
-            [str(RASA_BIN), "run", "--enable-api", "--interface", "127.0.0.1",
-             "--port", str(self.rasa_port), "--auth-token", self.token,
-             "--model", str(self.model), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml"],
-            env, self.workdir / "rasa.log",
+            [
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--auth-token",
+                self.token,
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            env,
+            self.workdir / "rasa.log",
         )
         self.app = Proc(
             "app",
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.app_port)],
-            env, self.workdir / "app.log",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.app_port),
+            ],
+            env,
+            self.workdir / "app.log",
         )
 
     @property
@@ -174,6 +205,7 @@ class Stack:
 
     def chat(self, sender_id: str, text: str, timeout: float = 30) -> httpx.Response:
         return httpx.post(
-            self.app_url + "/api/chat", json={"sender_id": sender_id, "text": text},
+            self.app_url + "/api/chat",
+            json={"sender_id": sender_id, "text": text},
             timeout=timeout,
         )
