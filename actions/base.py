@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -87,7 +88,9 @@ def build_executor(services: ActionServices) -> ActionExecutor:
     executor = ActionExecutor()
     seen: set[type] = set()
     for cls in _concrete_actions(Action):
-        if cls in seen or getattr(cls, "__abstract__", False):
+        # ``__abstract__`` is looked up on the class itself: subclasses of an abstract base
+        # (such as the form validation base) are concrete unless they say otherwise.
+        if cls in seen or cls.__dict__.get("__abstract__", False) or inspect.isabstract(cls):
             continue
         seen.add(cls)
         instance = cls(services) if issubclass(cls, ServicedAction) else cls()
