@@ -21,6 +21,7 @@ export YINFA_RASA_URL ?= http://$(RASA_HOST):$(RASA_PORT)
 export ACTION_ENDPOINT_URL ?= http://$(YINFA_HOST):$(YINFA_PORT)/webhook
 export RASA_TRACKER_URL ?= sqlite:///var/rasa_tracker.sqlite3
 export PYTHONUNBUFFERED := 1
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install run test test-stories lint format index model train validate eval bench lock clean system-deps shell
 

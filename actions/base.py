@@ -66,6 +66,7 @@ def _import_all(package: str) -> None:
 
 def _concrete_actions(base: type) -> list[type]:
     found: list[type] = []
+    sub: type
     for sub in base.__subclasses__():
         found.extend(_concrete_actions(sub))
         if sub.__module__.startswith("actions.") and "name" in _defined_methods(sub):

@@ -20,7 +20,5 @@ class ActionHelpMenu(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_help_menu")
-        dispatcher.utter_message(
-            response="utter_hotline", hotline=self.services.settings.hotline
-        )
+        dispatcher.utter_message(response="utter_hotline", hotline=self.services.settings.hotline)
         return []

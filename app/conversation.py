@@ -6,7 +6,7 @@ import logging
 
 from app.rasa_client import RasaClient, RasaUnavailable
 from app.redact import redact
-from channels.messages import BotMessage
+from channels.messages import BotMessage, attach_citations
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ class Conversation:
         if cleaned.changed:
             log.info("redacted %s from message of %s", sorted(cleaned.kinds), sender_id)
         raw = await self.rasa.send_message(sender_id, cleaned.text)
-        return [BotMessage.from_rasa(m) for m in raw]
+        return attach_citations([BotMessage.from_rasa(m) for m in raw])
 
     async def trigger(
         self, sender_id: str, intent: str, entities: dict[str, object] | None = None
     ) -> list[BotMessage]:
         """Trigger an external intent (e.g. ``EXTERNAL_fraud_alert``) in a conversation."""
         raw = await self.rasa.trigger_intent(sender_id, intent, dict(entities or {}))
-        return [BotMessage.from_rasa(m) for m in raw]
+        return attach_citations([BotMessage.from_rasa(m) for m in raw])

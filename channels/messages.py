@@ -46,3 +46,27 @@ class BotMessage(BaseModel):
         if text is None and "text" in custom:
             text = custom.pop("text")
         return cls(text=text, buttons=buttons, citations=citations, custom=custom or None)
+
+
+def attach_citations(messages: list[BotMessage]) -> list[BotMessage]:
+    """Fold citation-only bubbles into the bubble before them.
+
+    Rasa's REST channel sends an action's custom payload as a message of its own, so an
+    answer and its citations arrive as two messages; users should see "依据" under the answer.
+    """
+    out: list[BotMessage] = []
+    for message in messages:
+        citation_only = (
+            message.citations
+            and message.text is None
+            and not message.buttons
+            and not message.custom
+        )
+        if citation_only and out:
+            previous = out[-1]
+            known = {(c.clause_id, c.title) for c in previous.citations}
+            extra = [c for c in message.citations if (c.clause_id, c.title) not in known]
+            out[-1] = previous.model_copy(update={"citations": previous.citations + extra})
+        else:
+            out.append(message)
+    return out

@@ -65,7 +65,9 @@ def main() -> int:
                     response = stack.chat(sender, question)
                     timings.append((time.perf_counter() - start) * 1000)
                     if response.status_code != 200 or not response.json().get("messages"):
-                        print(f"bad answer to {question!r}: {response.status_code}", file=sys.stderr)
+                        print(
+                            f"bad answer to {question!r}: {response.status_code}", file=sys.stderr
+                        )
                         return 2
         finally:
             stack.stop()

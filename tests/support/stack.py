@@ -117,6 +117,7 @@ class Stack:
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.app_port}/webhook",
                 "RASA_TRACKER_URL": f"sqlite:///{self.tracker_db}",
                 "PYTHONUNBUFFERED": "1",
+                "RASA_TELEMETRY_ENABLED": "false",
                 # Tests and benchmarks send fast; the limiter itself is tested on its own app.
                 "YINFA_CHAT_RATE_PER_MIN": "100000",
                 "YINFA_CHAT_BURST": "10000",
