@@ -8,6 +8,16 @@ from pydantic import ValidationError
 from app.settings import Settings
 
 
+@pytest.fixture(autouse=True)
+def _no_yinfa_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make` exports local defaults (YINFA_PORT, YINFA_RASA_TOKEN ...); start from none."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("YINFA_"):
+            monkeypatch.delenv(name)
+
+
 def test_defaults_work_locally_without_configuration(tmp_path: Path) -> None:
     s = Settings(_env_file=None, var_dir=tmp_path)  # type: ignore[call-arg]
     assert s.env == "development"
