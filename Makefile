@@ -23,6 +23,8 @@ export RASA_TRACKER_URL ?= sqlite:///var/rasa_tracker.sqlite3
 export PYTHONUNBUFFERED := 1
 export RASA_TELEMETRY_ENABLED := false
 
+
+.PHONY: run-rasa run-app
 .PHONY: help install run test test-stories lint format index model train validate eval bench lock clean system-deps shell
 
 help: ## List the targets
@@ -67,6 +69,14 @@ run: install index model ## Install, build, train if stale, start Rasa and the a
 	@export RASA_MODEL=$$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null); \
 	  ( $(PY) scripts/wait_ready.py --url http://$(YINFA_HOST):$(YINFA_PORT) & ); \
 	  exec $(VENV)/bin/honcho start --no-colour
+
+run-rasa: install model ## Start only Rasa (for restarting it while the app keeps running)
+	@export RASA_MODEL=$$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null); \
+	  exec $(VENV)/bin/honcho start --no-colour rasa
+
+run-app: install index ## Start only the app (pair with `make run-rasa` in another terminal)
+	@( $(PY) scripts/wait_ready.py --url http://$(YINFA_HOST):$(YINFA_PORT) & ); \
+	  exec $(VENV)/bin/honcho start --no-colour app
 
 shell: install model ## Talk to the bot in the terminal (needs the app running for actions)
 	$(RASA_VENV)/bin/rasa shell --model $$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null) --endpoints endpoints.yml

@@ -185,6 +185,16 @@ def test_bot_buttons_are_big_buttons_that_send_their_payload(page: Page) -> None
     assert_accessible(page, "after help menu and a button (1280x800)")
 
 
+def test_policy_answer_shows_its_source_under_the_answer(page: Page) -> None:
+    send(page, "老年助餐都有哪些老人能去吃")
+    answers = page.locator("#log .msg-bot")
+    texts = answers.all_inner_texts()
+    # The answer bubble itself carries "依据：…" (citations are not a bubble of their own).
+    cited = [t for t in texts if "依据" in t]
+    assert cited, texts
+    assert any(len(t.split("依据")[0].strip()) > 5 for t in cited)
+
+
 def test_topic_buttons_send_plain_questions(page: Page) -> None:
     topics = page.locator(".topics .btn-topic")
     assert [t.strip() for t in topics.all_inner_texts()] == ["助餐", "家里改造", "防骗", "找人工"]
