@@ -42,14 +42,15 @@ def citations(doc: Document, corpus: Corpus) -> list[dict[str, str]]:
     """Plan clauses an entry rests on; its fact-sheet sources when it cites no clause.
 
     Returns:
-        ``[{"clause_id": "T1", "title": "..."}]``; fact-sheet sources keep their own ids
-        (``S44``) and the source's title.
+        ``[{"clause_id": "T1", "title": "...", "kind": "clause"}]``; fact-sheet sources
+        keep their own ids (``S44``), the source's title and ``"kind": "source"`` (the
+        plan's own clause ids S1..S7 look alike, so the kind tells them apart).
     """
     found: list[dict[str, str]] = []
     for cid in doc.clause_ids:
         clause = corpus.by_id.get(cid)
         if clause is not None and clause.kind == "clause":
-            found.append({"clause_id": cid, "title": clause.title})
+            found.append({"clause_id": cid, "title": clause.title, "kind": "clause"})
     if found:
         return found
     for sid in doc.sources:
@@ -59,7 +60,7 @@ def citations(doc: Document, corpus: Corpus) -> list[dict[str, str]]:
             continue
         if len(title) > _SOURCE_TITLE_CHARS:
             title = title[: _SOURCE_TITLE_CHARS - 1] + "…"
-        found.append({"clause_id": sid, "title": title})
+        found.append({"clause_id": sid, "title": title, "kind": "source"})
     return found
 
 
@@ -112,6 +113,24 @@ def is_past(doc: Document, on: dt.date | None = None) -> bool:
     return doc.valid_until is not None and doc.valid_until < (on or today())
 
 
+# Words an entry may open with when it answers a yes/no question ("中不中？" -> "中。").
+REPLY_WORDS = ("中", "能", "有", "会", "可以", "是的", "不能", "没有", "不会", "不用")
+YES_NO_MARKERS = ("吗", "么", "不", "没", "否", "可以", "中不中")
+
+
+def asked_yes_no(question: str) -> bool:
+    """True when the user's words ask for a yes or a no (扶手能装吗, 中不中, 有没有)."""
+    return any(marker in question for marker in YES_NO_MARKERS)
+
+
+def without_reply_word(text: str) -> str:
+    """The answer without an opening "中。"/"能。" that only fits a yes/no question."""
+    for word in REPLY_WORDS:
+        if text.startswith(word + "。") and len(text) > len(word) + 1:
+            return text[len(word) + 1 :]
+    return text
+
+
 def say_entry(
     dispatcher: CollectingDispatcher,
     doc: Document,
@@ -120,27 +139,29 @@ def say_entry(
     hotline: str,
     buttons: list[dict[str, str]] | None = None,
     on: dt.date | None = None,
+    question: str | None = None,
 ) -> None:
     """Utter an entry's first bubble with its citations (and buttons).
 
     A rule whose ``valid_until`` has passed is said as that year's rule, followed by a
     bubble that sends the user to 社区/村委会 or the hotline for the current year.
+    An opening "中。"/"能。" is kept only when ``question`` asked for a yes or a no; a
+    guide that quotes the entry passes no question, so the reply word is dropped.
     """
     on = on or today()
     cited = {"citations": citations(doc, corpus)}
     past = is_past(doc, on)
-    if past and doc.valid_until is not None and not _names_year(doc.text, doc.valid_until.year):
+    text = doc.text if question and asked_yes_no(question) else without_reply_word(doc.text)
+    if past and doc.valid_until is not None and not _names_year(text, doc.valid_until.year):
         dispatcher.utter_message(
             response="utter_past_rule_answer",
             year=doc.valid_until.year,
-            answer=doc.text,
+            answer=text,
             buttons=None if past else buttons,
             json_message=cited,
         )
     else:
-        dispatcher.utter_message(
-            text=doc.text, buttons=None if past else buttons, json_message=cited
-        )
+        dispatcher.utter_message(text=text, buttons=None if past else buttons, json_message=cited)
     if past and doc.valid_until is not None:
         dispatcher.utter_message(
             response="utter_past_rule",

@@ -80,6 +80,7 @@ class ActionAnswerPolicy(ServicedAction):
             corpus,
             hotline=settings.hotline,
             buttons=related_buttons(related, domain, exclude=[doc.id]),
+            question=text,
         )
         return events + [
             SlotSet("last_entry_id", doc.id),

@@ -77,6 +77,15 @@ def _get(session: Session, alert_id: int) -> Alert:
     return alert
 
 
+def _officers_alert_in(session: Session, actor: Actor, alert_id: int, status: str) -> Alert:
+    """The alert an officer acts on, which must be in ``status``."""
+    _require_officer(actor)
+    alert = _get(session, alert_id)
+    if alert.status != status:
+        raise LifecycleError("bad_state", f"alert is {alert.status}, not {status}")
+    return alert
+
+
 def draft(
     session: Session,
     actor: Actor,
@@ -130,10 +139,7 @@ def approve(session: Session, actor: Actor, alert_id: int) -> Alert:
     Raises:
         LifecycleError: ``same_officer``, ``bad_state`` or ``forbidden``.
     """
-    _require_officer(actor)
-    alert = _get(session, alert_id)
-    if alert.status != "draft":
-        raise LifecycleError("bad_state", f"alert is {alert.status}, not draft")
+    alert = _officers_alert_in(session, actor, alert_id, "draft")
     if alert.created_by == actor.username:
         raise LifecycleError("same_officer", "a second officer must approve this alert")
     alert.status = "approved"
@@ -151,10 +157,7 @@ def publish(session: Session, actor: Actor, alert_id: int) -> tuple[Alert, int]:
     Raises:
         LifecycleError: ``bad_state``, ``expired`` or ``forbidden``.
     """
-    _require_officer(actor)
-    alert = _get(session, alert_id)
-    if alert.status != "approved":
-        raise LifecycleError("bad_state", f"alert is {alert.status}, not approved")
+    alert = _officers_alert_in(session, actor, alert_id, "approved")
     now = utcnow()
     if (as_utc(alert.expires_at) or now) <= now:
         raise LifecycleError("expired", "alert has expired; draft a new one")
@@ -195,10 +198,7 @@ def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[A
     Returns:
         The alert and the number of corrections queued.
     """
-    _require_officer(actor)
-    alert = _get(session, alert_id)
-    if alert.status != "published":
-        raise LifecycleError("bad_state", f"alert is {alert.status}, not published")
+    alert = _officers_alert_in(session, actor, alert_id, "published")
     now = utcnow()
     alert.status = "retracted"
     alert.retracted_by = actor.username

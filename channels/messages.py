@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ class Citation(BaseModel):
 
     clause_id: str
     title: str
+    kind: Literal["clause", "source"] = "clause"  # plan clause, or fact-sheet source
 
 
 class BotMessage(BaseModel):

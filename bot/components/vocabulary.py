@@ -146,6 +146,14 @@ class Vocabulary:
         found = best[n]
         return "".join(found) if found else token
 
+    def _word_bounds(self, run: str) -> set[int]:
+        """Offsets where jieba (with the domain terms) starts or ends a word in ``run``."""
+        bounds, position = {0}, 0
+        for word in self._jieba.cut(run, HMM=False):
+            position += len(word)
+            bounds.add(position)
+        return bounds
+
     def _repair_run(self, run: str) -> str:
         if len(run) < 2 or not self._by_syllables:
             return run
@@ -154,9 +162,13 @@ class Vocabulary:
             return run
         out = list(run)
         taken = [False] * len(run)
+        bounds = self._word_bounds(run)
         for length in range(min(_MAX_TERM, len(run)), 1, -1):
             for i in range(0, len(run) - length + 1):
                 if any(taken[i : i + length]):
+                    continue
+                # A repair never cuts through a real word: 俺|好像 is not 暗号, 公交|去 not 郊区.
+                if i not in bounds or i + length not in bounds:
                     continue
                 window = run[i : i + length]
                 term = self._by_syllables.get(sy[i : i + length])

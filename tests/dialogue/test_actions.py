@@ -53,8 +53,17 @@ async def test_clause_citation_has_id_and_title(
     dispatcher = CollectingDispatcher()
     await ActionAnswerPolicy(services).run(dispatcher, make_tracker("哪里有助餐点"), domain)
     assert dispatcher.messages[0]["custom"]["citations"] == [
-        {"clause_id": "T1", "title": corpus.by_id["T1"].title}
+        {"clause_id": "T1", "title": corpus.by_id["T1"].title, "kind": "clause"}
     ]
+
+
+async def test_fact_sheet_citation_says_it_is_a_source(services, corpus, domain) -> None:
+    from actions.answers import citations
+
+    entry = next(d for d in corpus.documents if d.kind == "entry" and not d.clause_ids)
+    cited = citations(entry, corpus)
+    assert cited and {c["kind"] for c in cited} == {"source"}
+    assert [c["clause_id"] for c in cited] == list(entry.sources)[: len(cited)]
 
 
 async def test_button_payload_answers_that_entry(services, corpus, domain, pinned_today) -> None:
@@ -67,6 +76,20 @@ async def test_button_payload_answers_that_entry(services, corpus, domain, pinne
     events = await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["text"] == corpus.by_id["meal-rural"].text
     assert slots_of(events)["entry_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "keeps_reply_word"),
+    [("厕所装个扶手中不中", True), ("扶手能申请吗", True), ("卫生间扶手", False)],
+)
+async def test_reply_word_is_kept_only_for_a_yes_no_question(
+    services, retriever, corpus, domain, pinned_today, question: str, keeps_reply_word: bool
+) -> None:
+    retriever.answers[question] = ["adapt-handrail"]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy(services).run(dispatcher, make_tracker(question), domain)
+    entry = corpus.by_id["adapt-handrail"].text
+    assert dispatcher.messages[0]["text"] == (entry if keeps_reply_word else entry[2:])
 
 
 async def test_past_rule_is_said_as_that_years_rule(
@@ -271,7 +294,9 @@ async def test_adaptation_result_names_years_of_trade_in_rounds(
     )
     said = texts(dispatcher)
     assert said[0] == "utter_adapt_items_intro"
-    assert said[1] == corpus.by_id["adapt-handrail"].text
+    # the guide quotes the entry: its "中。" (an answer to "中不中？") is left out
+    assert corpus.by_id["adapt-handrail"].text.startswith("中。")
+    assert said[1] == corpus.by_id["adapt-handrail"].text.removeprefix("中。")
     assert "utter_adapt_funding_dibao" in said
     assert "utter_past_rule" in said  # the 2025 round is said as 2025's rule
     assert corpus.by_id["tradein-2026-aging-products"].text in said

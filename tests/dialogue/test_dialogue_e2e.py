@@ -83,6 +83,18 @@ def test_meal_guide_patience_and_stop(stack: Stack) -> None:
     assert "哪个区县" not in joined(say(stack, sender, "96110是什么电话"))
 
 
+def test_greeting_inside_a_form_is_answered_and_not_counted_as_a_wrong_answer(
+    stack: Stack,
+) -> None:
+    sender = new_sender()
+    say(stack, sender, "帮我查查助餐")
+    for _ in range(3):  # more greetings than the patience limit
+        greeted = joined(say(stack, sender, "你好"))
+        assert "接着" in greeted and "哪个区县" in greeted
+        assert "没对上" not in greeted and "换个说法" not in greeted
+    assert "给谁问" in joined(say(stack, sender, "2"))  # the form went on
+
+
 def test_adaptation_guide(stack: Stack) -> None:
     sender = new_sender()
     asked = say(stack, sender, "我家卫生间太滑了，帮我看看家里怎么改")

@@ -41,5 +41,18 @@ def test_ordinary_words_are_left_alone(vocabulary: Vocabulary, text: str) -> Non
     assert vocabulary.repair(text) == text
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("俺好像上当了", "我好像上当了"),  # not 暗号 (an/hao across 俺|好像)
+        ("哪趟公交去火车站", "哪趟公交去火车站"),  # not 公郊区 (jiao/qu across 公交|去)
+    ],
+)
+def test_a_repair_never_cuts_through_a_real_word(
+    vocabulary: Vocabulary, typed: str, expected: str
+) -> None:
+    assert vocabulary.repair(typed) == expected
+
+
 def test_without_vocabulary_nothing_changes() -> None:
     assert Vocabulary({}, {}).repair("住餐 zhucan") == "住餐 zhucan"

@@ -232,7 +232,11 @@
           return { title: String(b.title || ""), payload: String(b.payload || "") };
         }),
         citations: (m.citations || []).map(function (c) {
-          return { clause_id: String(c.clause_id || ""), title: String(c.title || "") };
+          return {
+            clause_id: String(c.clause_id || ""),
+            title: String(c.title || ""),
+            kind: c.kind === "source" ? "source" : "clause"
+          };
         }),
         last_of_turn: false,
         turn_text: ""

@@ -34,6 +34,19 @@ async def post(client: httpx.AsyncClient, signed) -> httpx.Response:  # type: ig
     return await client.post("/wechat", params=signed.params, content=signed.body)
 
 
+async def send_text(
+    client: httpx.AsyncClient,
+    peer: WeChatPeer,
+    text: str,
+    *,
+    openid: str = OPENID,
+    at: int | None = None,
+) -> httpx.Response:
+    """A new text message (fresh MsgId) from ``openid``, sent as WeChat would."""
+    create_time = int(peer.clock()) if at is None else at
+    return await post(client, peer.plaintext(text_xml(openid, text, msg_id(), create_time)))
+
+
 # ---------------------------------------------------------------- URL verification
 
 
@@ -365,7 +378,7 @@ async def test_core_failure_gets_busy_text_with_hotline(
     client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation
 ) -> None:
     conversation.fail = True
-    resp = await post(client, peer.plaintext(text_xml(OPENID, "在吗", msg_id(), int(peer.clock()))))
+    resp = await send_text(client, peer, "在吗")
     content = reply_fields(resp.text)["Content"]
     assert "12345" in content and "忙" in content
 
@@ -429,7 +442,7 @@ async def test_subscribe_welcomes_offers_alerts_and_calls_hook(
     await post(client, peer.encrypted(event_xml(OPENID, "subscribe", now, "qrscene_1")))
     assert hook.calls == [(f"wechat:{OPENID}", True)]
     # Answering "1" sends the button's payload to the core.
-    await post(client, peer.plaintext(text_xml(OPENID, "1", msg_id(), now)))
+    await send_text(client, peer, "1", at=now)
     assert conversation.calls == [(f"wechat:{OPENID}", "/subscribe_alerts")]
 
 
@@ -474,17 +487,17 @@ async def test_buttons_become_numbered_lines_and_numbers_map_back(
 ) -> None:
     conversation.answer = _menu_answer
     now = int(peer.clock())
-    resp = await post(client, peer.plaintext(text_xml(OPENID, "帮助", msg_id(), now)))
+    resp = await send_text(client, peer, "帮助", at=now)
     content = reply_fields(resp.text)["Content"]
     assert content == (
         "您想了解哪一项？\n依据：老年助餐服务\n回复 1：助餐\n回复 2：适老化改造"
         "\n\n也可以问防骗。\n回复 3：防骗"
     )
-    resp = await post(client, peer.plaintext(text_xml(OPENID, "３", msg_id(), now)))
+    resp = await send_text(client, peer, "３", at=now)
     assert reply_fields(resp.text)["Content"] == "收到 /ask_scam"
     assert conversation.calls[-1] == (f"wechat:{OPENID}", "/ask_scam")
     # The menu was replaced by an answer without buttons: "1" is now just text.
-    await post(client, peer.plaintext(text_xml(OPENID, "1", msg_id(), now)))
+    await send_text(client, peer, "1", at=now)
     assert conversation.calls[-1] == (f"wechat:{OPENID}", "1")
 
 
@@ -493,10 +506,10 @@ async def test_numbers_outside_the_menu_and_other_users_pass_through(
 ) -> None:
     conversation.answer = _menu_answer
     now = int(peer.clock())
-    await post(client, peer.plaintext(text_xml(OPENID, "帮助", msg_id(), now)))
-    await post(client, peer.plaintext(text_xml("oOther", "1", msg_id(), now)))
+    await send_text(client, peer, "帮助", at=now)
+    await send_text(client, peer, "1", openid="oOther", at=now)
     assert conversation.calls[-1] == ("wechat:oOther", "1")
-    await post(client, peer.plaintext(text_xml(OPENID, "9", msg_id(), now)))
+    await send_text(client, peer, "9", at=now)
     assert conversation.calls[-1] == (f"wechat:{OPENID}", "9")
 
 
@@ -505,8 +518,8 @@ async def test_chinese_number_word_chooses_too(
 ) -> None:
     conversation.answer = _menu_answer
     now = int(peer.clock())
-    await post(client, peer.plaintext(text_xml(OPENID, "帮助", msg_id(), now)))
-    await post(client, peer.plaintext(text_xml(OPENID, "二", msg_id(), now)))
+    await send_text(client, peer, "帮助", at=now)
+    await send_text(client, peer, "二", at=now)
     assert conversation.calls[-1] == (f"wechat:{OPENID}", "/ask_home")
 
 
@@ -514,9 +527,9 @@ async def test_menu_expires(
     client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation, clock: FakeClock
 ) -> None:
     conversation.answer = _menu_answer
-    await post(client, peer.plaintext(text_xml(OPENID, "帮助", msg_id(), int(clock()))))
+    await send_text(client, peer, "帮助", at=int(clock()))
     clock.advance(31 * 60)
-    await post(client, peer.plaintext(text_xml(OPENID, "1", msg_id(), int(clock()))))
+    await send_text(client, peer, "1", at=int(clock()))
     assert conversation.calls[-1] == (f"wechat:{OPENID}", "1")
 
 
@@ -531,9 +544,9 @@ async def test_per_sender_rate_limit_counts_messages_not_retries(
     for xml in (first, first, first, text_xml(OPENID, "第二", msg_id(), now)):
         resp = await post(client, peer.plaintext(xml))
         assert reply_fields(resp.text)["Content"].startswith("您问的是")
-    resp = await post(client, peer.plaintext(text_xml(OPENID, "第三", msg_id(), now)))
+    resp = await send_text(client, peer, "第三", at=now)
     assert "太快" in reply_fields(resp.text)["Content"]
-    resp = await post(client, peer.plaintext(text_xml("oSomeoneElse", "你好", msg_id(), now)))
+    resp = await send_text(client, peer, "你好", openid="oSomeoneElse", at=now)
     assert reply_fields(resp.text)["Content"] == "您问的是：你好"
     assert [t for _, t in conversation.calls] == ["第一", "第二", "你好"]
 
