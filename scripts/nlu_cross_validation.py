@@ -20,11 +20,23 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.90
 
 
-def run_cross_validation(out: Path, folds: int, rasa: str) -> Path:
+# Rasa draws the folds with numpy's global random state (StratifiedKFold without a seed);
+# seeding it first makes the folds, and with DIET's fixed seed the whole run, repeatable.
+_SEEDED_RASA = (
+    "import sys, numpy; numpy.random.seed(int(sys.argv[1])); "
+    "from rasa.__main__ import main; sys.argv = ['rasa'] + sys.argv[2:]; main()"
+)
+
+
+def run_cross_validation(out: Path, folds: int, rasa: str, seed: int) -> Path:
     """Run Rasa's cross-validation; returns the intent report path."""
     out.mkdir(parents=True, exist_ok=True)
+    python = str(Path(rasa).with_name("python"))
     cmd = [
-        rasa,
+        python,
+        "-c",
+        _SEEDED_RASA,
+        str(seed),
         "test",
         "nlu",
         "--nlu",
@@ -78,11 +90,12 @@ def main() -> int:
         "--report", help="summarise an existing intent_report.json instead of running"
     )
     parser.add_argument("--target", type=float, default=TARGET)
+    parser.add_argument("--seed", type=int, default=42, help="seed of the fold split")
     args = parser.parse_args()
 
     out = Path(args.out)
     report_path = (
-        Path(args.report) if args.report else run_cross_validation(out, args.folds, args.rasa)
+        Path(args.report) if args.report else run_cross_validation(out, args.folds, args.rasa, args.seed)
     )
     rows, macro = summarise(json.loads(report_path.read_text(encoding="utf-8")))
     print(f"NLU {args.folds}-fold cross-validation (test folds), per intent:")
