@@ -95,7 +95,9 @@ def main() -> int:
 
     out = Path(args.out)
     report_path = (
-        Path(args.report) if args.report else run_cross_validation(out, args.folds, args.rasa, args.seed)
+        Path(args.report)
+        if args.report
+        else run_cross_validation(out, args.folds, args.rasa, args.seed)
     )
     rows, macro = summarise(json.loads(report_path.read_text(encoding="utf-8")))
     print(f"NLU {args.folds}-fold cross-validation (test folds), per intent:")
