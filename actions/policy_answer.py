@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import decode_entry_id, related_buttons, retriever_of, say_entry
 from actions.base import ServicedAction
 from actions.choices import load_answers
+from actions.conversation import last_bot_turn
 
 log = logging.getLogger(__name__)
 
@@ -101,20 +102,10 @@ class ActionAnswerPolicy(ServicedAction):
 
 def previous_turn_uttered(tracker: Tracker, response: str) -> bool:
     """Whether the bot's answer to the previous user message included ``response``."""
-    users_seen = 0
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            users_seen += 1
-            if users_seen == 2:
-                return False
-        elif (
-            kind == "bot"
-            and users_seen == 1
-            and (event.get("metadata") or {}).get("utter_action") == response
-        ):
-            return True
-    return False
+    return any(
+        (event.get("metadata") or {}).get("utter_action") == response
+        for event in last_bot_turn(tracker)
+    )
 
 
 def _latest_entity(tracker: Tracker, name: str) -> str | None:

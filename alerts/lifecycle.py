@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -84,6 +86,34 @@ def _officers_alert_in(session: Session, actor: Actor, alert_id: int, status: st
     if alert.status != status:
         raise LifecycleError("bad_state", f"alert is {alert.status}, not {status}")
     return alert
+
+
+def _queue(
+    session: Session,
+    alert: Alert,
+    kind: str,
+    recipients: Iterable[Any],
+    now: datetime,
+) -> int:
+    """One pending outbox row of ``kind`` per (subscription id, channel, user id)."""
+    rows = [
+        {
+            "idempotency_key": outbox_key(alert.id, kind, sub_id),
+            "alert_id": alert.id,
+            "subscription_id": sub_id,
+            "kind": kind,
+            "channel": channel,
+            "user_id": user_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for sub_id, channel, user_id in recipients
+    ]
+    if rows:
+        session.execute(insert(OutboxItem), rows)
+    return len(rows)
 
 
 def draft(
@@ -171,24 +201,7 @@ def publish(session: Session, actor: Actor, alert_id: int) -> tuple[Alert, int]:
         query = query.where(
             or_(Subscription.district.is_(None), Subscription.district.in_(alert.districts))
         )
-    rows = [
-        {
-            "idempotency_key": outbox_key(alert.id, "alert", sub_id),
-            "alert_id": alert.id,
-            "subscription_id": sub_id,
-            "kind": "alert",
-            "channel": channel,
-            "user_id": user_id,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for sub_id, channel, user_id in session.execute(query)
-    ]
-    if rows:
-        session.execute(insert(OutboxItem), rows)
-    return alert, len(rows)
+    return alert, _queue(session, alert, "alert", session.execute(query), now)
 
 
 def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[Alert, int]:
@@ -220,24 +233,7 @@ def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[A
             OutboxItem.status.in_(("delivered", "in_progress")),
         )
     ).all()
-    rows = [
-        {
-            "idempotency_key": outbox_key(alert.id, "correction", sub_id),
-            "alert_id": alert.id,
-            "subscription_id": sub_id,
-            "kind": "correction",
-            "channel": channel,
-            "user_id": user_id,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for sub_id, channel, user_id in reached
-    ]
-    if rows:
-        session.execute(insert(OutboxItem), rows)
-    return alert, len(rows)
+    return alert, _queue(session, alert, "correction", reached, now)
 
 
 def outbox_key(alert_id: int, kind: str, subscription_id: int) -> str:
