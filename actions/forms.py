@@ -17,6 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.base import ServicedAction
 from actions.choices import Option, Question, load_questions
+from textnorm.signals import is_question
 
 FAILED_ANSWERS = "failed_answers"
 
@@ -73,14 +74,23 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         async def validate(
             value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
         ) -> dict[str, Any]:
-            return self.validate_answer(slot, value, dispatcher, tracker)
+            return self.validate_answer(slot, value, dispatcher, tracker, domain)
 
         return validate
 
     def validate_answer(
-        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+        self,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Map an answer to an option; count and explain answers that do not fit."""
+        """Map an answer to an option; count and explain answers that do not fit.
+
+        An answer that is really a new question (a place, a privacy worry, "我妈能去吗")
+        is answered from the knowledge base, and the form asks its question again.
+        """
         if value is None:
             return {slot: None}
         if isinstance(value, list) or tracker.get_slot("requested_slot") != slot:
@@ -89,6 +99,12 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         text = _answer_text(value, tracker)
         parsed = self.parse(slot, text, requested=True)
         failures = dict(tracker.get_slot(FAILED_ANSWERS) or {})
+        if parsed is None and self.is_new_question(text):
+            from actions.policy_answer import knowledge_answer
+
+            knowledge_answer(self).respond(dispatcher, tracker, text, domain or {}, in_form=True)
+            dispatcher.utter_message(response="utter_back_to_form")
+            return {slot: None}
         if parsed is None:
             failures[slot] = failures.get(slot, 0) + 1
             if failures[slot] >= self.services.settings.form_retry_limit:
@@ -101,6 +117,13 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         result: dict[str, Any] = {slot: parsed, FAILED_ANSWERS: failures or None}
         result.update(self.corrections(slot, text, tracker))
         return result
+
+    @staticmethod
+    def is_new_question(text: str) -> bool:
+        """Whether a form answer that fits no option is a question of its own."""
+        from actions.places import other_place
+
+        return is_question(text) or other_place(text) is not None
 
     def corrections(self, slot: str, text: str, tracker: Tracker) -> dict[str, Any]:
         """Earlier answers of this form that the text names differently (a change of mind)."""

@@ -1,4 +1,8 @@
-"""Policy answers: ask the knowledge retriever, answer with the best entry, cite it."""
+"""Policy answers: every message that is not small talk is answered from the knowledge base.
+
+Routing (bot/data/rules/policy.yml) sends the ``ask_*`` intents, ``nlu_fallback``,
+``out_of_scope``, ``switch_topic`` and, outside a form, ``inform``/``affirm``/``deny`` here.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +16,32 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import decode_entry_id, related_buttons, retriever_of, say_entry
 from actions.base import ServicedAction
 from actions.choices import load_answers
-from actions.conversation import last_bot_turn
+from actions.knowledge_answer import TOP_K, KnowledgeAnswer
 
 log = logging.getLogger(__name__)
 
-TOP_K = 5
+
+def knowledge_answer(action: ServicedAction) -> KnowledgeAnswer:
+    """The knowledge responder of an action's services (one per process)."""
+    services = action.services
+    responder = services.extra.get("knowledge_answer")
+    if responder is None:
+        settings = services.settings
+        responder = KnowledgeAnswer(
+            retriever_of(services), settings.hotline, settings.confidence_threshold
+        )
+        services.extra["knowledge_answer"] = responder
+    return responder
 
 
 class ActionAnswerPolicy(ServicedAction):
     """Answers a question from the knowledge base.
 
-    * A button payload with ``entry_id`` answers that entry directly.
+    * A button payload with ``entry_id`` answers that entry directly (``part`` asks for
+      its longer explanation or its steps).
     * A topic button without a question answers the topic's overview entry.
-    * Otherwise the retriever searches the user's text. When it is not confident, the
-      user is asked to say it another way (with topic buttons); the second time in a
-      row, the hotline is offered.
+    * Otherwise :class:`~actions.knowledge_answer.KnowledgeAnswer` answers the text:
+      scam warning first, other places, follow-ups, calibrated answer or honest referral.
     """
 
     def name(self) -> str:
@@ -38,74 +53,69 @@ class ActionAnswerPolicy(ServicedAction):
         retriever = retriever_of(self.services)
         settings = self.services.settings
         corpus = retriever.corpus
-        answers = load_answers()
         events: list[dict[str, Any]] = [SlotSet("entry_id", None), SlotSet("topic", None)]
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        intent = str((message.get("intent") or {}).get("name") or "")
 
         entry_id = decode_entry_id(_latest_entity(tracker, "entry_id") or "")
-        text = (tracker.latest_message or {}).get("text") or ""
-        topic = _latest_entity(tracker, "topic")
-        doc = None
-        related: list[Any] = []
-        if entry_id and entry_id in corpus.by_id:
-            doc = corpus.by_id[entry_id]
-            related = [h.document for h in retriever.search(doc.title, top_k=TOP_K + 1).hits]
-        elif text.startswith("/"):
-            intent = (tracker.latest_message.get("intent") or {}).get("name", "")
-            topic = topic or answers["intent_topic"].get(intent)
-            default = answers["topic_default"].get(topic or "")
-            if default in corpus.by_id:
-                doc = corpus.by_id[default]
+        if text.startswith("/"):
+            doc = corpus.by_id.get(entry_id) if entry_id else None
+            related: list[Any] = []
+            part = _latest_entity(tracker, "part")
+            if doc is not None and part:
+                return events + self._say_part(dispatcher, doc, part)
+            if doc is None:
+                topic = _latest_entity(tracker, "topic") or load_answers()["intent_topic"].get(
+                    intent
+                )
+                default = load_answers()["topic_default"].get(topic or "")
+                doc = corpus.by_id.get(default or "")
                 topics = {topic} if topic else None
-                related = [
-                    h.document
-                    for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
-                ]
-        else:
-            result = retriever.search(text, top_k=TOP_K)
-            entries = [h.document for h in result.hits if h.document.kind == "entry"]
-            log.info(
-                "policy answer: confidence %.2f, top %s",
-                result.confidence,
-                entries[0].id if entries else None,
+            else:
+                topics = None
+            if doc is None:
+                dispatcher.utter_message(response="utter_switch_ask")
+                return events
+            related = [
+                h.document
+                for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
+            ]
+            say_entry(
+                dispatcher,
+                doc,
+                corpus,
+                hotline=settings.hotline,
+                buttons=related_buttons(related, domain, exclude=[doc.id]),
             )
-            if result.confident and entries:
-                doc = entries[0]
-                related = entries[1:]
+            return events + [
+                SlotSet("last_entry_id", doc.id),
+                SlotSet("last_simple", None),
+                SlotSet("low_confidence_count", 0.0),
+            ]
 
-        if doc is None:
-            return events + self._not_sure(dispatcher, tracker, settings.hotline)
-
-        say_entry(
-            dispatcher,
-            doc,
-            corpus,
-            hotline=settings.hotline,
-            buttons=related_buttons(related, domain, exclude=[doc.id]),
-            question=text,
+        reply = knowledge_answer(self).respond(dispatcher, tracker, text, domain, intent=intent)
+        log.info(
+            "knowledge answer: entry %s, referred %s, scam warning %s, place %s",
+            reply.entry.id if reply.entry else None,
+            reply.referred,
+            reply.warned_scam,
+            reply.place.name if reply.place else None,
         )
-        return events + [
-            SlotSet("last_entry_id", doc.id),
-            SlotSet("last_simple", None),
-            SlotSet("low_confidence_count", 0.0),
-        ]
+        return events + reply.events
 
     @staticmethod
-    def _not_sure(
-        dispatcher: CollectingDispatcher, tracker: Tracker, hotline: str
-    ) -> list[dict[str, Any]]:
-        if previous_turn_uttered(tracker, "utter_rephrase"):
-            dispatcher.utter_message(response="utter_offer_hotline", hotline=hotline)
-            return [SlotSet("low_confidence_count", 2.0)]
-        dispatcher.utter_message(response="utter_rephrase")
-        return [SlotSet("low_confidence_count", 1.0)]
+    def _say_part(dispatcher: CollectingDispatcher, doc: Any, part: str) -> list[dict[str, Any]]:
+        from actions import answers
 
-
-def previous_turn_uttered(tracker: Tracker, response: str) -> bool:
-    """Whether the bot's answer to the previous user message included ``response``."""
-    return any(
-        (event.get("metadata") or {}).get("utter_action") == response
-        for event in last_bot_turn(tracker)
-    )
+        say_part = getattr(answers, "say_entry_part", None)
+        if say_part is not None:
+            say_part(dispatcher, doc, part)
+        elif part == "steps":
+            answers.say_steps(dispatcher, doc)
+        elif doc.more:
+            dispatcher.utter_message(text=doc.more)
+        return [SlotSet("last_entry_id", doc.id)]
 
 
 def _latest_entity(tracker: Tracker, name: str) -> str | None:

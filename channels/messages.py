@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class Button(BaseModel):
@@ -14,12 +14,28 @@ class Button(BaseModel):
     payload: str
 
 
+Scope = Literal["yangquan", "shanxi", "national", "elsewhere"]
+
+
 class Citation(BaseModel):
-    """The policy clause (or fact-sheet source) an answer rests on."""
+    """The policy clause (or source) an answer rests on, and how far its fact reaches.
+
+    ``scope`` (**contract**): ``yangquan`` for a clause of the plan; a source's own scope
+    (``shanxi``, ``national``, or ``elsewhere`` for another place's practice). ``title`` is
+    what residents see (a source's plain title: issuer, short name, year).
+    """
 
     clause_id: str
     title: str
-    kind: Literal["clause", "source"] = "clause"  # plan clause, or fact-sheet source
+    kind: Literal["clause", "source"] = "clause"  # plan clause, or source
+    scope: Scope | None = None
+
+    @model_validator(mode="after")
+    def _default_scope(self) -> Citation:
+        # Older payloads (a replayed answer) have no scope: a clause is the plan's.
+        if self.scope is None:
+            self.scope = "yangquan" if self.kind == "clause" else "national"
+        return self
 
 
 class BotMessage(BaseModel):
@@ -28,6 +44,7 @@ class BotMessage(BaseModel):
     text: str | None = None
     buttons: list[Button] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
+    entry_id: str | None = None  # the knowledge entry this bubble answers with, if any
     custom: dict[str, Any] | None = None
 
     @classmethod
@@ -39,6 +56,7 @@ class BotMessage(BaseModel):
         """
         custom = dict(raw.get("custom") or {})
         citations = [Citation(**c) for c in custom.pop("citations", [])]
+        entry_id = custom.pop("entry_id", None)
         buttons = [
             Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
             for b in raw.get("buttons") or []
@@ -46,7 +64,13 @@ class BotMessage(BaseModel):
         text = raw.get("text")
         if text is None and "text" in custom:
             text = custom.pop("text")
-        return cls(text=text, buttons=buttons, citations=citations, custom=custom or None)
+        return cls(
+            text=text,
+            buttons=buttons,
+            citations=citations,
+            entry_id=str(entry_id) if entry_id else None,
+            custom=custom or None,
+        )
 
 
 def attach_citations(messages: list[BotMessage]) -> list[BotMessage]:
@@ -58,7 +82,7 @@ def attach_citations(messages: list[BotMessage]) -> list[BotMessage]:
     out: list[BotMessage] = []
     for message in messages:
         citation_only = (
-            message.citations
+            (message.citations or message.entry_id)
             and message.text is None
             and not message.buttons
             and not message.custom
@@ -67,7 +91,12 @@ def attach_citations(messages: list[BotMessage]) -> list[BotMessage]:
             previous = out[-1]
             known = {(c.clause_id, c.title) for c in previous.citations}
             extra = [c for c in message.citations if (c.clause_id, c.title) not in known]
-            out[-1] = previous.model_copy(update={"citations": previous.citations + extra})
+            out[-1] = previous.model_copy(
+                update={
+                    "citations": previous.citations + extra,
+                    "entry_id": previous.entry_id or message.entry_id,
+                }
+            )
         else:
             out.append(message)
     return out

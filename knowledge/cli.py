@@ -172,6 +172,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     retriever = _retriever(_settings())
     started = time.perf_counter()
     report = evaluate(retriever, questions)
+    if args.ablation:
+        from textnorm.vocabulary import Vocabulary
+
+        from knowledge.retriever import Retriever
+
+        v = retriever.vocabulary
+        plain = Retriever(
+            retriever.corpus,
+            retriever.embedder,
+            retriever.dense,
+            retriever.threshold,
+            vocabulary=Vocabulary(v.terms, {}, v.corpus_words),
+        )
+        evaluate(plain, questions, suffix="-nodialect", report=report)
     elapsed = time.perf_counter() - started
     if args.json:
         _print_json(report.as_dict())
@@ -185,6 +199,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(
                     f"  [{question.noise}] {question.q}  expect={sorted(question.expect)}  got={top}"
                 )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from knowledge.calibration import choose, curve, format_curve, load_items, samples
+
+    try:
+        items = load_items(Path(f) for f in args.files)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    retriever = _retriever(_settings())
+    points = curve(samples(retriever, items))
+    chosen = choose(points, args.target)
+    print(f"{len(items)} dev questions; target precision {args.target:.2f}")
+    print(format_curve(points, chosen))
+    print(f"chosen threshold: {chosen.threshold:.3f} (YINFA_CONFIDENCE_THRESHOLD)")
     return 0
 
 
@@ -221,9 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("file")
     evaluation.add_argument("--json", action="store_true", help="numbers as one JSON object")
     evaluation.add_argument(
+        "--ablation", action="store_true", help="also without the dialect/synonym map"
+    )
+    evaluation.add_argument(
         "--misses", type=int, default=0, metavar="N", help="list N hybrid misses"
     )
     evaluation.set_defaults(func=cmd_eval)
+
+    calibrate = sub.add_parser(
+        "calibrate", help="precision/recall of the confidence threshold on dev questions"
+    )
+    calibrate.add_argument("files", nargs="+")
+    calibrate.add_argument("--target", type=float, default=0.90)
+    calibrate.set_defaults(func=cmd_calibrate)
     return parser
 
 

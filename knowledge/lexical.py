@@ -8,7 +8,7 @@ import bm25s
 import numpy as np
 
 from knowledge.documents import Document
-from knowledge.normalize import Normalizer, TextAnalyzer
+from textnorm.normalize import Normalizer, TextAnalyzer
 
 # Entry questions are repeated into the indexed text so that plain-language phrasings
 # weigh more than the long clause texts.

@@ -22,7 +22,9 @@ from knowledge.index import (
     save_dense_index,
 )
 from knowledge.lexical import LexicalIndex, document_text
-from knowledge.normalize import NormalizedQuery, Normalizer, TextAnalyzer, load_synonyms, load_terms
+from textnorm.facets import facets
+from textnorm.normalize import NormalizedQuery
+from textnorm.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -36,10 +38,11 @@ MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 5
 LEXICAL_WEIGHT = 1.0
 DENSE_WEIGHT = 1.0
+# Entries whose own phrasings ask the same sub-question as the query (cost, who, apply,
+# where, age ...) get this much more fused score (see textnorm.facets).
+FACET_BOOST = 0.15
 # Plain-language entries are what residents need; clauses are for operators.
 CLAUSE_FACTOR = 0.8
-# Longest query kept after cleaning (beginning and end are kept).
-MAX_QUERY_CHARS = 256
 # Confidence: cosine at which the dense part starts counting and where it is full.
 DENSE_FLOOR = 0.25
 DENSE_FULL = 0.70
@@ -81,14 +84,6 @@ class SearchResult:
     confident: bool
 
 
-def corpus_words(corpus: Corpus, analyzer: TextAnalyzer) -> dict[str, int]:
-    """Counts of the words of every document (the vocabulary pinyin repair matches against)."""
-    counts: Counter[str] = Counter()
-    for doc in corpus.documents:
-        counts.update(analyzer.search_words(document_text(doc)))
-    return dict(counts)
-
-
 class Retriever:
     """Searches the knowledge base. Build once (``Retriever.load``) and share; searching is thread-safe.
 
@@ -97,10 +92,18 @@ class Retriever:
         embedder: Embedding model (same as the dense index was built with).
         dense: Dense index over the corpus.
         threshold: Confidence at or above which a result counts as confident.
+        vocabulary: What queries are repaired against; by default the knowledge
+            vocabulary shared with Rasa's NLU (``textnorm``). The evaluation passes one
+            without the dialect map for its ablation.
     """
 
     def __init__(
-        self, corpus: Corpus, embedder: Embedder, dense: DenseIndex, threshold: float = 0.5
+        self,
+        corpus: Corpus,
+        embedder: Embedder,
+        dense: DenseIndex,
+        threshold: float = 0.5,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         if dense.model != embedder.name or dense.dim != embedder.dim:
             raise ValueError(
@@ -117,17 +120,9 @@ class Retriever:
         )
         if (self._row_positions < 0).any():
             raise ValueError("dense index has rows of unknown documents; rebuild it")
-        terms_path, synonyms_path = corpus.vocabulary_files()
-        terms = load_terms(terms_path)
-        synonyms = load_synonyms(synonyms_path)
-        self.analyzer = TextAnalyzer(terms, [*synonyms, *synonyms.values()])
-        self.normalizer = Normalizer(
-            self.analyzer,
-            terms,
-            synonyms,
-            corpus_words(corpus, self.analyzer),
-            max_chars=MAX_QUERY_CHARS,
-        )
+        self.vocabulary = vocabulary or load_vocabulary(corpus.knowledge_dir)
+        self.analyzer = self.vocabulary.analyzer()
+        self.normalizer = self.vocabulary.normalizer(self.analyzer)
         self.lexical = LexicalIndex(self.documents, self.analyzer, self.normalizer)
         self._doc_words = [
             set(self.analyzer.search_words(self.normalizer.standardize(document_text(d))))
@@ -139,6 +134,11 @@ class Retriever:
         n = len(self.documents)
         self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
         self._idf_unknown = math.log((n + 1) / 0.5)
+        # What each entry's own phrasings ask (cost, who, apply ...), for the facet boost.
+        self._facets = [
+            facets(" ".join([d.title, *d.questions])) if d.kind == "entry" else frozenset()
+            for d in self.documents
+        ]
         self._clause_factor = np.array(
             [CLAUSE_FACTOR if d.kind == "clause" else 1.0 for d in self.documents], dtype=np.float32
         )
@@ -192,7 +192,7 @@ class Retriever:
 
     # ----- searching -----
     def normalize(self, query: str) -> NormalizedQuery:
-        """Clean and repair a query (see :class:`knowledge.normalize.Normalizer`)."""
+        """Clean and repair a query (see :class:`textnorm.normalize.Normalizer`)."""
         return self.normalizer.normalize(query)
 
     def search(
@@ -241,7 +241,7 @@ class Retriever:
             eligible = np.ones(len(scores), dtype=bool)
         else:
             assert dense is not None
-            scores = self._fuse(lexical, dense)
+            scores = self._fuse(lexical, dense) * self._facet_boost(nq.text)
             eligible = np.ones(len(scores), dtype=bool)
         eligible &= allowed
         order = [int(i) for i in np.argsort(-scores, kind="stable") if eligible[i]][:top_k]
@@ -280,6 +280,16 @@ class Retriever:
         fused = LEXICAL_WEIGHT / (RRF_K + lexical_ranks) + DENSE_WEIGHT / (RRF_K + dense_ranks)
         fused *= self._clause_factor
         return (fused / ((LEXICAL_WEIGHT + DENSE_WEIGHT) / (RRF_K + 1))).astype(np.float32)
+
+    def _facet_boost(self, text: str) -> np.ndarray:
+        """1 + FACET_BOOST for entries that ask what the query asks (who, cost ...)."""
+        wanted = facets(text)
+        boost = np.ones(len(self.documents), dtype=np.float32)
+        if wanted:
+            for i, own in enumerate(self._facets):
+                if own & wanted:
+                    boost[i] += FACET_BOOST
+        return boost
 
     def _coverage(self, nq: NormalizedQuery, doc_position: int) -> float:
         words = [w for w in self.analyzer.words(nq.text) if w.strip()]

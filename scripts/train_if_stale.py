@@ -1,7 +1,7 @@
 """Train the Rasa model only when its inputs changed; print the model's path.
 
 The model is named after a content hash of config.yml, domain.yml, bot/ (training data and
-components) and the jieba dictionary, so an unchanged bot is never trained twice.
+components), the shared normaliser (textnorm/) and its vocabulary (knowledge/data), so an unchanged bot is never trained twice.
 Standard library only: runs with either environment's Python.
 """
 
@@ -19,8 +19,12 @@ INPUTS = (
     "config.yml",
     "domain.yml",
     "bot",
+    "textnorm",  # the shared normaliser runs inside the NLU pipeline
+    # The normaliser's vocabulary (textnorm.vocabulary): terms, dialect map, plan, entries.
     "knowledge/data/jieba",
     "knowledge/data/synonyms.yml",
+    "knowledge/data/sources/plan.md",
+    "knowledge/data/entries",
 )
 
 

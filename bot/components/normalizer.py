@@ -1,16 +1,17 @@
 """Rasa NLU component that repairs older users' typing before tokenisation.
 
-Placed first in the pipeline. It rewrites the message text so that every later component
-(JiebaTokenizer, featurizers, DIET) sees standard words:
+Placed first in the pipeline. It rewrites the message text with the project's one text
+normaliser (:mod:`textnorm`, the same code and vocabulary the retriever uses), so that every
+later component (JiebaTokenizer, featurizers, DIET) sees standard words:
 
 * dialect and colloquial words become standard words (``knowledge/data/synonyms.yml``);
-* ASCII pinyin of a domain term (``zhucan``, ``shilaohua``) becomes the term (助餐, 适老化);
-* Chinese homophone typos of a domain term (住餐, 是老化) become the term.
+* ASCII pinyin (``zhucan``), run-together pinyin and initials (``zcd``) become terms;
+* Chinese homophone typos of a vocabulary word (住餐, 是老化) become the word.
 
-The vocabulary is the knowledge base's shared term list (``knowledge/data/jieba/terms.txt``)
-plus the standard words of the synonym map. The files are read when training and the
-vocabulary is stored in the model, so a trained model does not depend on the working tree.
-The normalised text is also added to the parse output as ``normalized_text``.
+The vocabulary (terms, dialect map, corpus words) is read from ``knowledge/data`` when
+training and stored in the model, so a trained model does not depend on the working tree.
+Redaction placeholders such as ``[身份证号]`` are kept as they are. The normalised text is
+also added to the parse output as ``normalized_text``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.vocabulary import Vocabulary, load_synonyms, load_terms
+from textnorm.normalize import Normalizer
+from textnorm.vocabulary import Vocabulary, load_vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,8 @@ class TextNormalizer(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # First existing file wins (the knowledge base keeps terms.txt in one of these).
-            "terms_path": ["knowledge/data/jieba/terms.txt", "knowledge/data/terms.txt"],
-            "synonyms_path": "knowledge/data/synonyms.yml",
+            # The knowledge data the vocabulary is read from (terms, dialect map, entries).
+            "knowledge_dir": "knowledge/data",
         }
 
     @staticmethod
@@ -65,8 +65,8 @@ class TextNormalizer(GraphComponent):
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        self._vocabulary = vocabulary or Vocabulary({}, {})
-        self._vocabulary.teach_jieba()
+        self._vocabulary = vocabulary or Vocabulary({}, {}, {})
+        self._normalizer: Normalizer = self._vocabulary.normalizer()
 
     @classmethod
     def create(
@@ -90,7 +90,7 @@ class TextNormalizer(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 data = json.loads((Path(directory) / _VOCABULARY_FILE).read_text("utf-8"))
-            vocabulary = Vocabulary(data["terms"], data["synonyms"])
+            vocabulary = Vocabulary.from_dict(data)
         except (ValueError, KeyError, OSError) as exc:
             logger.warning("normaliser vocabulary missing from the model (%s); reading files", exc)
             vocabulary = _read_vocabulary(config)
@@ -98,7 +98,7 @@ class TextNormalizer(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:
-            data = {"terms": self._vocabulary.terms, "synonyms": self._vocabulary.synonyms}
+            data = self._vocabulary.as_dict()
             (Path(directory) / _VOCABULARY_FILE).write_text(
                 json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8"
             )
@@ -117,30 +117,28 @@ class TextNormalizer(GraphComponent):
             text = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue
-            normalized = normalize(text, self._vocabulary)
+            normalized = normalize(text, self._normalizer)
             message.set(TEXT, normalized)
             message.set(NORMALIZED_TEXT, normalized, add_to_output=True)
 
 
-_SPACE_RE = re.compile(r"\s+")
+_PLACEHOLDER_RE = re.compile(r"(\[[^\[\]]{1,12}\])")
 
 
-def normalize(text: str, vocabulary: Vocabulary) -> str:
-    """Full-width to half-width, lower-case letters, collapse spaces, then repair words."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _SPACE_RE.sub(" ", text).strip()
-    return vocabulary.repair(text)
+def normalize(text: str, normalizer: Normalizer) -> str:
+    """The repaired text; redaction placeholders (``[身份证号]``) pass through unchanged."""
+    parts = _PLACEHOLDER_RE.split(text)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(part)
+        elif part.strip():
+            out.append(normalizer.normalize(part).text)
+    return " ".join(p for p in out if p).strip() or text
 
 
 def _read_vocabulary(config: dict[str, Any]) -> Vocabulary:
-    paths = config["terms_path"]
-    candidates = [Path(p) for p in ([paths] if isinstance(paths, str) else paths)]
-    terms: dict[str, int] = {}
-    for path in candidates:
-        terms = load_terms(path)
-        if terms:
-            logger.info("normaliser terms: %s (%d)", path, len(terms))
-            break
-    else:
-        logger.warning("no domain terms in %s: pinyin and homophone repair is off", paths)
-    return Vocabulary(terms, load_synonyms(Path(config["synonyms_path"])))
+    vocabulary = load_vocabulary(Path(config["knowledge_dir"]))
+    if not vocabulary.terms:
+        logger.warning("no domain terms in %s: pinyin and homophone repair is weak", config["knowledge_dir"])
+    return vocabulary

@@ -16,6 +16,8 @@ from actions.base import ActionServices
 from app.settings import Settings
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.retriever import Hit, SearchResult
+from textnorm.normalize import NormalizedQuery, TextAnalyzer
+from textnorm.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,19 +32,34 @@ def domain() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def analyzer() -> TextAnalyzer:
+    return load_vocabulary(ROOT / "knowledge" / "data").analyzer()
+
+
 @dataclass
 class ScriptedRetriever:
-    """A retriever whose answers the test chooses; documents come from the real corpus."""
+    """A retriever whose answers the test chooses; documents come from the real corpus.
+
+    ``answers`` maps a query to entry ids; a query that is not listed but starts with a
+    listed one's entry title (a follow-up search) is looked up by its last words.
+    """
 
     corpus: Corpus
+    analyzer: TextAnalyzer
     answers: dict[str, list[str]] = field(default_factory=dict)
     confident: bool = True
     queries: list[str] = field(default_factory=list)
+    topics_seen: list[Any] = field(default_factory=list)
+
+    def normalize(self, query: str) -> NormalizedQuery:
+        return NormalizedQuery(query, query, query, (), ())
 
     def search(
         self, query: str, top_k: int = 5, *, mode: str = "hybrid", topics: Any = None
     ) -> SearchResult:
         self.queries.append(query)
+        self.topics_seen.append(topics)
         ids = self.answers.get(query, [])
         hits = [Hit(self.corpus.by_id[i], 1.0 / (n + 1)) for n, i in enumerate(ids)][:top_k]
         confidence = 0.9 if (hits and self.confident) else 0.1
@@ -50,8 +67,8 @@ class ScriptedRetriever:
 
 
 @pytest.fixture
-def retriever(corpus: Corpus) -> ScriptedRetriever:
-    return ScriptedRetriever(corpus)
+def retriever(corpus: Corpus, analyzer: TextAnalyzer) -> ScriptedRetriever:
+    return ScriptedRetriever(corpus, analyzer)
 
 
 @pytest.fixture

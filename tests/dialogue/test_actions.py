@@ -116,25 +116,21 @@ async def test_past_rule_without_year_in_text_gets_the_year(
     assert dispatcher.messages[0]["answer"] == doc.text
 
 
-async def test_low_confidence_asks_to_rephrase_then_offers_hotline(
+async def test_low_confidence_gives_an_honest_referral_not_a_rephrase(
     services, retriever, domain
 ) -> None:
     retriever.confident = False
-    action = ActionAnswerPolicy(services)
-    first = CollectingDispatcher()
-    await action.run(first, make_tracker("呜啦啦", intent="nlu_fallback"), domain)
-    assert texts(first) == ["utter_rephrase"]
-
-    rephrase_turn = [
-        {"event": "user", "text": "呜啦啦", "parse_data": {}},
-        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_rephrase"}},
-    ]
-    second = CollectingDispatcher()
-    await action.run(
-        second, make_tracker("哇啦哇啦", intent="nlu_fallback", events=rephrase_turn), domain
+    retriever.answers["社区那个事咋弄"] = ["meal-who-can-use", "T1"]
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy(services).run(
+        dispatcher, make_tracker("社区那个事咋弄", intent="nlu_fallback"), domain
     )
-    assert texts(second) == ["utter_offer_hotline"]
-    assert second.messages[0]["hotline"] == "12345"
+    said = texts(dispatcher)
+    assert "utter_rephrase" not in said and "utter_offer_hotline" not in said
+    assert said[0] == "utter_referral_plan"  # what the plan says on the topic
+    assert "utter_referral_departments" in said  # who is responsible (the clause's 责任单位)
+    contact = dispatcher.messages[-1]
+    assert contact["response"] == "utter_referral_contact" and contact["buttons"]
 
 
 # ----- forms: patience, prefill, corrections -----

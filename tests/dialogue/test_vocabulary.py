@@ -1,4 +1,4 @@
-"""The NLU normaliser's repairs, driven by the knowledge base's shared vocabulary files."""
+"""The NLU normaliser is the shared one: same code and vocabulary as the retriever."""
 
 from __future__ import annotations
 
@@ -6,16 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.components.vocabulary import Vocabulary, load_synonyms, load_terms
+from textnorm.normalize import Normalizer
+from textnorm.vocabulary import Vocabulary, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def vocabulary() -> Vocabulary:
-    data = ROOT / "knowledge" / "data"
-    terms_file = next(p for p in (data / "jieba" / "terms.txt", data / "terms.txt") if p.exists())
-    return Vocabulary(load_terms(terms_file), load_synonyms(data / "synonyms.yml"))
+def normalizer() -> Normalizer:
+    return load_vocabulary(ROOT / "knowledge" / "data").normalizer()
+
+
+def repair(normalizer: Normalizer, text: str) -> str:
+    return normalizer.normalize(text).text
 
 
 @pytest.mark.parametrize(
@@ -28,17 +31,17 @@ def vocabulary() -> Vocabulary:
         ("验正码", "验证码"),
     ],
 )
-def test_typos_become_domain_terms(vocabulary: Vocabulary, typed: str, expected: str) -> None:
-    assert expected in vocabulary.repair(typed)
+def test_typos_become_domain_terms(normalizer: Normalizer, typed: str, expected: str) -> None:
+    assert expected in repair(normalizer, typed)
 
 
-def test_dialect_words_become_standard(vocabulary: Vocabulary) -> None:
-    assert vocabulary.repair("俺想问问咋办") == "我想问问怎么办"
+def test_dialect_words_become_standard(normalizer: Normalizer) -> None:
+    assert repair(normalizer, "俺想问问咋办") == "我想问问怎么办"
 
 
-@pytest.mark.parametrize("text", ["你好", "城区", "一个人住", "[身份证号]", "再见"])
-def test_ordinary_words_are_left_alone(vocabulary: Vocabulary, text: str) -> None:
-    assert vocabulary.repair(text) == text
+@pytest.mark.parametrize("text", ["你好", "城区", "一个人住", "再见"])
+def test_ordinary_words_are_left_alone(normalizer: Normalizer, text: str) -> None:
+    assert repair(normalizer, text) == text
 
 
 @pytest.mark.parametrize(
@@ -49,10 +52,45 @@ def test_ordinary_words_are_left_alone(vocabulary: Vocabulary, text: str) -> Non
     ],
 )
 def test_a_repair_never_cuts_through_a_real_word(
-    vocabulary: Vocabulary, typed: str, expected: str
+    normalizer: Normalizer, typed: str, expected: str
 ) -> None:
-    assert vocabulary.repair(typed) == expected
+    assert repair(normalizer, typed) == expected
 
 
 def test_without_vocabulary_nothing_changes() -> None:
-    assert Vocabulary({}, {}).repair("住餐 zhucan") == "住餐 zhucan"
+    assert repair(Vocabulary({}, {}, {}).normalizer(), "住餐 zhucan") == "住餐 zhucan"
+
+
+def test_there_is_one_normaliser() -> None:
+    """No drifted copy: the Rasa component and the retriever import textnorm, and nothing
+    else in the tree defines a Normalizer or a pinyin repair."""
+    component = (ROOT / "bot" / "components" / "normalizer.py").read_text(encoding="utf-8")
+    retriever = (ROOT / "knowledge" / "retriever.py").read_text(encoding="utf-8")
+    assert "from textnorm" in component and "from textnorm" in retriever
+    offenders = []
+    for path in ROOT.glob("*/**/*.py"):
+        if path.parts[len(ROOT.parts)] in {"textnorm", ".venv", ".venv-rasa", "tests", "var"}:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if "lazy_pinyin" in source or "class Normalizer" in source:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders
+
+
+def test_textnorm_imports_only_its_three_libraries() -> None:
+    import ast
+
+    allowed = {"jieba", "pypinyin", "yaml", "textnorm", "__future__"}
+    stdlib_ok = {"logging", "re", "unicodedata", "collections", "dataclasses", "itertools",
+                 "pathlib", "typing", "functools", "math"}
+    for path in (ROOT / "textnorm").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in allowed | stdlib_ok, f"{path.name} imports {name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.normalize import clean_text, has_content, load_synonyms, load_terms, syllables
+from textnorm.normalize import clean_text, has_content, load_synonyms, load_terms, syllables
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The default model (USE multilingual v3 via sentence-transformers) and the real data.
 
 Marked ``slow``: they load torch and the model (about 10 s). The eval targets run on
-``tests/eval/questions.yml`` and ``knowledge/data``.
+``tests/eval/dev/questions.yml`` and ``knowledge/data``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from knowledge.embedding import DEFAULT_MODEL, load_embedder
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 ROOT = Path(__file__).resolve().parents[2]
-EVAL_FILE = ROOT / "tests" / "eval" / "questions.yml"
+EVAL_FILE = ROOT / "tests" / "eval" / "dev" / "questions.yml"
 DATA = ROOT / "knowledge" / "data"
 
 

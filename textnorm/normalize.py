@@ -1,4 +1,4 @@
-"""Query normalisation for older users' typing: cleaning, dialect words, pinyin and homophones.
+"""Text normalisation for older users' typing: cleaning, dialect words, pinyin and homophones.
 
 The vocabulary to match against is the shared term list (``terms.txt``) plus the words of
 the corpus. Three repairs are made, all driven by that vocabulary:
@@ -166,6 +166,11 @@ class TextAnalyzer:
         for word in extra_words:
             if len(word) > 1 and word not in self._jieba.FREQ:
                 self._jieba.add_word(word, freq=1000)
+
+    @property
+    def tokenizer(self) -> jieba.Tokenizer:
+        """The private jieba tokenizer (for jieba's analysers)."""
+        return self._jieba
 
     def word_frequency(self, word: str) -> int:
         """Frequency of a word in jieba's dictionary (0 if unknown)."""

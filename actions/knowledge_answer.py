@@ -1,0 +1,282 @@
+"""Knowledge-first answering: every message that is not small talk is answered from the
+knowledge base, or honestly referred.
+
+Order of what the user sees in one turn:
+
+1. a scam warning with 110 / 96110, first, whenever the message describes a possible scam
+   or asks whether something is one (patterns of :mod:`textnorm.signals`, confirmed by
+   retrieval over the scam entries when only a weak cue is present);
+2. for another place (太原, 成都 ...): that the assistant knows Yangquan's policy, and to ask
+   that place's 12345;
+3. one kind word when the writer is unwell or alone;
+4. the answer: the best entry when retrieval is confident (calibrated threshold), otherwise
+   an honest referral (what the plan says on the topic, who is responsible, where to ask,
+   and the nearest entries as buttons);
+5. for a question about a topic that has a guide, an offer of the guide (never a silent
+   start).
+
+Short follow-ups ("那要钱不", "去哪儿办") are searched together with the entry just
+discussed, within its topic; the topic is carried in the ``last_entry_id`` slot.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import related_buttons, say_entry
+from actions.places import Place, other_place
+from textnorm.need import NeedFinder
+from textnorm.signals import ScamSignal, scam_signal, stop_request
+
+if TYPE_CHECKING:
+    from knowledge.documents import Document
+    from knowledge.retriever import Retriever, SearchResult
+
+log = logging.getLogger(__name__)
+
+TOP_K = 5
+# A follow-up is short: at most this many characters once filler is removed.
+FOLLOW_UP_CHARS = 10
+# The follow-up search must be at least this sure to win over a fresh search.
+FOLLOW_UP_MARGIN = 0.0
+_FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
+# Topics with a step-by-step guide, and the intent that starts it.
+GUIDES = {"meal": "/start_meal_guide", "adaptation": "/start_adaptation_guide"}
+# Topics whose questions go to a hotline other than 12345 (where a source names it).
+TOPIC_CONTACT = {
+    "pension": "utter_referral_contact_pension",
+    "ltc": "utter_referral_contact_ltc",
+}
+# Messages plainly outside the plan: weather, sports, lottery, entertainment.
+_OUT_OF_PLAN_RE = re.compile(
+    r"天气|下雨|下雪|气温|彩票|双色球|大乐透|中奖号码|足球|篮球|比赛|世界杯|股票|基金走势|电视剧|"
+    r"明星|唱歌|笑话|讲个故事|菜谱|做菜|路线|火车票|飞机票|星座|算命|风水"
+)
+_YES_NO_ONLY_RE = re.compile(
+    r"^(好|好的|好吧|行|行吧|中|中吧|对|对的|是|是的|嗯|嗯嗯|可以|没问题|不|不是|不对|不用|不要|没有|没|不行|不中)"
+    r"[啊呀吧呢哦的了，。！!\s]*$"
+)
+
+
+@dataclass
+class Reply:
+    """What one turn says, collected before it is uttered (so tests can read it)."""
+
+    warned_scam: bool = False
+    place: Place | None = None
+    entry: Document | None = None
+    referred: bool = False
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class KnowledgeAnswer:
+    """Answers one message from the knowledge base.
+
+    Args:
+        retriever: The shared retriever.
+        hotline: The government hotline (12345).
+        threshold: Calibrated confidence for a direct answer (settings).
+    """
+
+    def __init__(self, retriever: Retriever, hotline: str, threshold: float) -> None:
+        self.retriever = retriever
+        self.corpus = retriever.corpus
+        self.hotline = hotline
+        self.threshold = threshold
+
+    @cached_property
+    def needs(self) -> NeedFinder:
+        return NeedFinder(self.retriever.analyzer)
+
+    # ----------------------------------------------------------------- searching
+    def search(self, text: str, *, topics: set[str] | None = None) -> SearchResult:
+        return self.retriever.search(text, top_k=TOP_K, topics=topics)
+
+    def confident(self, result: SearchResult) -> bool:
+        return bool(result.hits) and result.confidence >= self.threshold
+
+    def best_entry(self, result: SearchResult) -> Document | None:
+        for hit in result.hits:
+            if hit.document.kind == "entry":
+                return hit.document
+        return None
+
+    def scam_check(self, text: str, signal: ScamSignal, result: SearchResult | None) -> bool:
+        """Whether to warn: the patterns fired, or one cue that retrieval confirms."""
+        if signal.fired:
+            return True
+        if not signal.any or result is None or not result.hits:
+            return False
+        top = result.hits[0].document
+        return top.topic == "scam" and self.confident(result)
+
+    def follow_up_search(self, text: str, tracker: Tracker) -> SearchResult | None:
+        """A search of a short follow-up within the entry just discussed, if there is one."""
+        last_id = tracker.get_slot("last_entry_id")
+        last = self.corpus.by_id.get(last_id or "")
+        core = _FILLER_RE.sub("", text)
+        if last is None or last.kind != "entry" or len(core) > FOLLOW_UP_CHARS:
+            return None
+        topics = {last.topic} if last.topic else None
+        return self.search(f"{last.title} {text}", topics=topics)
+
+    # ----------------------------------------------------------------- answering
+    def respond(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        text: str,
+        domain: dict[str, Any],
+        *,
+        intent: str = "",
+        in_form: bool = False,
+    ) -> Reply:
+        """Answer ``text``; return what was said (and the slot events to apply)."""
+        reply = Reply()
+        if intent == "switch_topic" or stop_request(text).kind == "switch":
+            text = stop_request(text).rest
+            if not text:
+                dispatcher.utter_message(response="utter_switch_ask")
+                return reply
+        if intent in {"affirm", "deny", "inform"} and _YES_NO_ONLY_RE.match(text.strip()):
+            dispatcher.utter_message(
+                response="utter_deny_noted" if intent == "deny" else "utter_affirm_noted"
+            )
+            return reply
+
+        normalized = self.retriever.normalize(text).text
+        signal = scam_signal(normalized)
+        need = self.needs.find(text)
+        fresh = self.search(need.text)
+        result = fresh
+        follow = self.follow_up_search(text, tracker)
+        if follow is not None and self.confident(follow):
+            fresh_entry = self.best_entry(fresh)
+            last = self.corpus.by_id.get(tracker.get_slot("last_entry_id") or "")
+            same_topic = fresh_entry is not None and last is not None and fresh_entry.topic == last.topic
+            if not self.confident(fresh) or not same_topic or follow.confidence >= fresh.confidence:
+                result = follow
+
+        # 1. scam warning first
+        if self.scam_check(normalized, signal, result):
+            dispatcher.utter_message(response="utter_scam_warning")
+            reply.warned_scam = True
+            if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
+                scam_result = self.search(need.text, topics={"scam"})
+                if scam_result.hits:
+                    result = scam_result
+
+        # 2. another place
+        place = other_place(text)
+        if place is not None:
+            reply.place = place
+            dispatcher.utter_message(
+                response="utter_other_place_shanxi" if place.in_shanxi else "utter_other_place",
+                place=place.name,
+            )
+
+        # 3. a kind word
+        if need.unwell:
+            dispatcher.utter_message(response="utter_kind_unwell")
+        elif need.alone:
+            dispatcher.utter_message(response="utter_kind_alone")
+
+        # 4. the answer, or an honest referral
+        entry = self.best_entry(result)
+        confident = self.confident(result) and entry is not None
+        if confident and entry is not None:
+            related = [h.document for h in result.hits if h.document.id != entry.id]
+            say_entry(
+                dispatcher,
+                entry,
+                self.corpus,
+                hotline=self.hotline,
+                buttons=related_buttons(related, domain, exclude=[entry.id]),
+                question=text,
+            )
+            reply.entry = entry
+            reply.events += [
+                SlotSet("last_entry_id", entry.id),
+                SlotSet("last_simple", None),
+                SlotSet("low_confidence_count", 0.0),
+            ]
+            # 5. offer the guide, never start it silently
+            if not in_form and not reply.warned_scam and entry.topic in GUIDES:
+                dispatcher.utter_message(
+                    response=f"utter_offer_{entry.topic}_guide",
+                )
+            return reply
+
+        if reply.warned_scam:
+            # The warning already says what to do; the scam check (a form) follows when
+            # the message described a scam; here just offer the nearest scam entries.
+            dispatcher.utter_message(
+                response="utter_scam_more",
+                buttons=related_buttons([h.document for h in result.hits], domain),
+            )
+            return reply
+        self.refer(dispatcher, text, result, domain, intent=intent, place=place)
+        reply.referred = True
+        reply.events.append(SlotSet("low_confidence_count", 1.0))
+        return reply
+
+    def refer(
+        self,
+        dispatcher: CollectingDispatcher,
+        text: str,
+        result: SearchResult,
+        domain: dict[str, Any],
+        *,
+        intent: str = "",
+        place: Place | None = None,
+    ) -> None:
+        """An honest referral: what the plan says, who is responsible, where to ask."""
+        nearest = [h.document for h in result.hits]
+        buttons = related_buttons(nearest, domain)
+        weak = not result.hits or result.confidence < self.threshold / 2
+        if _OUT_OF_PLAN_RE.search(text) or (intent == "out_of_scope" and weak):
+            dispatcher.utter_message(response="utter_out_of_plan", hotline=self.hotline)
+            return
+        clause = self._topic_clause(nearest)
+        if clause is not None:
+            dispatcher.utter_message(
+                response="utter_referral_plan",
+                clause_title=_plain_title(clause.title),
+                json_message={"citations": _clause_citation(clause)},
+            )
+            if clause.departments:
+                dispatcher.utter_message(
+                    response="utter_referral_departments",
+                    departments="、".join(clause.departments[:3]),
+                )
+        else:
+            dispatcher.utter_message(response="utter_referral_unknown")
+        topic = next((d.topic for d in nearest if d.kind == "entry" and d.topic), None)
+        contact = TOPIC_CONTACT.get(topic or "", "utter_referral_contact")
+        dispatcher.utter_message(response=contact, hotline=self.hotline, buttons=buttons or None)
+
+    def _topic_clause(self, nearest: list[Document]) -> Document | None:
+        for doc in nearest[:3]:
+            if doc.kind == "clause":
+                return doc
+            for cid in doc.clause_ids:
+                clause = self.corpus.by_id.get(cid)
+                if clause is not None and clause.kind == "clause":
+                    return clause
+        return None
+
+
+def _plain_title(title: str) -> str:
+    return re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]\s*", "", title).strip("。 ")
+
+
+def _clause_citation(clause: Document) -> list[dict[str, str]]:
+    return [{"clause_id": clause.id, "title": clause.title, "kind": "clause", "scope": "yangquan"}]

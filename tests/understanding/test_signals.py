@@ -1,0 +1,122 @@
+"""The shared signal patterns: scams, stop, questions (textnorm.signals, intent rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.components.intent_rules import guarded_intent
+from textnorm.signals import is_question, scam_signal, stop_request
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Phrasings written for this test, checked below to be absent from the NLU training data.
+SCAMS = [
+    "有个自称公安局的人说我卡涉嫌洗钱，让我把存款挪到他给的账户",
+    "手机上来了条消息说我的社保卡被冻结了，点链接就能解冻",
+    "电话那头哭着喊奶奶，说撞了人要赔钱，让我先打两万过去别告诉他爸",
+    "小区门口天天有人发鸡蛋，让去听健康课，老伴去了买了一万多的药",
+    "他们说投这个养老公寓，一年分红百分之二十，还送床位",
+    "有个人说能帮我提高养老金，先交三千块办手续",
+    "快递员打电话说包裹丢了要赔我钱，叫我扫个码",
+    "银行的人让我把手机上收到的六位数念给他听",
+    "网上认识个老伴，说带我炒黄金稳赚",
+    "有人上门说回收我家的纪念币，价钱高得很，先交鉴定费",
+    "这个卖床垫的说能治腰椎病，不用去医院",
+    "刚才有人视频跟我借钱，长得跟我儿子一模一样",
+]
+NOT_SCAMS = [
+    "老年助餐怎么申请",
+    "家里卫生间装扶手有补贴吗",
+    "社区食堂几点开门",
+    "以旧换新能补多少",
+    "我想给我妈找个养老院",
+    "长期护理保险谁能享受",
+]
+
+
+def nlu_examples() -> set[str]:
+    examples: set[str] = set()
+    for path in (ROOT / "bot" / "data" / "nlu").glob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                examples.add(line.strip().lstrip("- ").strip())
+    return examples
+
+
+def test_phrasings_are_not_training_examples() -> None:
+    assert not set(SCAMS + NOT_SCAMS) & nlu_examples()
+
+
+@pytest.mark.parametrize("text", SCAMS)
+def test_scams_fire_without_any_intent(text: str) -> None:
+    assert scam_signal(text).fired, scam_signal(text)
+
+
+@pytest.mark.parametrize("text", NOT_SCAMS)
+def test_ordinary_questions_do_not_fire(text: str) -> None:
+    assert not scam_signal(text).fired, scam_signal(text)
+
+
+@pytest.mark.parametrize("intent", ["ask_policy", "ask_meal", "out_of_scope", "nlu_fallback", "inform", "greet"])
+def test_a_described_scam_becomes_describe_suspicious_whatever_the_classifier_said(
+    intent: str,
+) -> None:
+    guarded = guarded_intent(intent, SCAMS[0])
+    assert guarded is not None and guarded[0] == "describe_suspicious"
+
+
+def test_alert_intents_are_never_changed() -> None:
+    assert guarded_intent("verify_alert", "这个防骗提醒是真的吗，说不要转账") is None
+    assert guarded_intent("ask_alert_meaning", "提醒里说的安全账户是啥意思") is None
+
+
+def test_a_general_scam_question_stays_a_question() -> None:
+    assert guarded_intent("ask_fraud_tips", "老人平时怎么防骗") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "rest"),
+    [
+        ("算了", "stop", ""),
+        ("算了算了，不问了，谢谢啊", "stop", ""),
+        ("好了", "stop", ""),
+        ("打住", "stop", ""),
+        ("算了，问问别的", "switch", ""),
+        ("算了，我想问养老院收费", "switch", "我想问养老院收费"),
+        ("政府管这个不", "none", ""),
+        ("好了以后还能去吗", "none", ""),
+        ("行不行啊", "none", ""),
+    ],
+)
+def test_stop_means_the_whole_message(text: str, kind: str, rest: str) -> None:
+    found = stop_request(text)
+    assert (found.kind, found.rest) == (kind, rest)
+
+
+def test_a_question_ending_in_bu_is_not_a_stop() -> None:
+    assert guarded_intent("stop", "政府管这个不") == ("ask_policy", "a question, not a stop")
+    assert guarded_intent("stop", "算了") is None
+
+
+def test_stop_and_switch_is_its_own_intent() -> None:
+    assert guarded_intent("stop", "算了，问问养老院的事")[0] == "switch_topic"  # type: ignore[index]
+    assert guarded_intent("ask_meal", "不弄了，我想问助餐在哪吃")[0] == "switch_topic"  # type: ignore[index]
+
+
+def test_a_specific_question_never_starts_a_guide() -> None:
+    assert guarded_intent("start_meal_guide", "助餐要带什么证件")[0] == "ask_meal"  # type: ignore[index]
+    assert guarded_intent("start_meal_guide", "帮我一步步看看助餐") is None
+
+
+@pytest.mark.parametrize("text", ["那要钱不", "去哪儿办", "我妈能去吗", "多大岁数能吃", "政府管这个不"])
+def test_follow_ups_are_questions(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["城区吧", "一个人住", "还没有", "低保户"])
+def test_form_answers_are_not_questions(text: str) -> None:
+    assert not is_question(text)
