@@ -2,9 +2,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PY310 ?= $(shell ls -d /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | tail -n1 || command -v python3.10)
-PY311 ?= $(shell ls -d /root/.pyenv/versions/3.11.*/bin/python 2>/dev/null | tail -n1 || command -v python3.11)
-APP_PY := $(if $(PY311),$(PY311),$(PY310))
+# Interpreters: PATH first (a pythonX.Y that really runs), then pyenv, then `uv python find`.
+# Override with PY310=/path/to/python3.10 PY311=/path/to/python3.11. When one is missing and
+# uv is installed, `make install` runs `uv python install X.Y` (README: troubleshooting).
+find_python = $(or $(shell python$(1) -c 'import sys; print(sys.executable)' 2>/dev/null),$(shell ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1).*/bin/python 2>/dev/null | sort -V | tail -n1),$(shell uv python find $(1) 2>/dev/null))
+PY310 ?= $(call find_python,3.10)
+PY311 ?= $(call find_python,3.11)
+PY310 := $(PY310)
+PY311 := $(PY311)
+APP_PY := $(PY311)
+need_python = { echo "Python $(1) is needed ($(2)) and was not found: not as python$(1) on PATH, not in pyenv, not by 'uv python find $(1)'."; echo "Install one of: uv (then 'make install' runs 'uv python install $(1)'), pyenv ('pyenv install $(1)'), or your system's python$(1) with its venv module; or set PY$(subst .,,$(1))=/path/to/python$(1)."; exit 1; }
 
 VENV := .venv
 RASA_VENV := .venv-rasa
@@ -17,6 +24,7 @@ export YINFA_PORT ?= 8000
 export RASA_HOST ?= 127.0.0.1
 export RASA_PORT ?= 5005
 export YINFA_RASA_TOKEN ?= dev-rasa-token
+export YINFA_ACTION_TOKEN ?= dev-action-token
 export YINFA_RASA_URL ?= http://$(RASA_HOST):$(RASA_PORT)
 export ACTION_ENDPOINT_URL ?= http://$(YINFA_HOST):$(YINFA_PORT)/webhook
 export RASA_TRACKER_URL ?= sqlite:///var/rasa_tracker.sqlite3
@@ -25,20 +33,28 @@ export RASA_TELEMETRY_ENABLED := false
 
 
 .PHONY: run-rasa run-app
-.PHONY: help install run test test-stories lint format index model train validate eval bench lock clean system-deps shell
+.PHONY: help install run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements/app.txt requirements/dev.txt
-	@test -n "$(APP_PY)" || { echo "Python 3.11 or 3.10 is needed (see README: troubleshooting)"; exit 1; }
-	test -x $(PY) || $(APP_PY) -m venv $(VENV)
+	@py="$(APP_PY)"; \
+	if [ -z "$$py" ] && command -v uv >/dev/null; then \
+	  echo "Python 3.11 not found: installing it with 'uv python install 3.11'"; \
+	  uv python install 3.11 && py=$$(uv python find 3.11); fi; \
+	test -n "$$py" || $(call need_python,3.11,for the app); \
+	test -x $(PY) || "$$py" -m venv $(VENV) || { echo "'$$py -m venv' failed: install your system's python3.11-venv package"; exit 1; }
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements/app.txt -r requirements/dev.txt
 	touch $@
 
 $(RASA_VENV)/.installed: requirements/rasa.txt
-	@test -n "$(PY310)" || { echo "Python 3.10 is needed for Rasa 3.6 (see README: troubleshooting)"; exit 1; }
-	test -x $(RASA_PY) || $(PY310) -m venv $(RASA_VENV)
+	@py="$(PY310)"; \
+	if [ -z "$$py" ] && command -v uv >/dev/null; then \
+	  echo "Python 3.10 not found: installing it with 'uv python install 3.10'"; \
+	  uv python install 3.10 && py=$$(uv python find 3.10); fi; \
+	test -n "$$py" || $(call need_python,3.10,for Rasa 3.6); \
+	test -x $(RASA_PY) || "$$py" -m venv $(RASA_VENV) || { echo "'$$py -m venv' failed: install your system's python3.10-venv package"; exit 1; }
 	$(RASA_PY) -m pip install -q --disable-pip-version-check -r requirements/rasa.txt
 	touch $@
 
@@ -48,6 +64,7 @@ lock: ## Recompile the locked requirement files (needs network to PyPI)
 	$(PY) -m pip install -q uv
 	cd requirements && ../$(VENV)/bin/uv pip compile rasa.in --python-version 3.10 -o rasa.txt --no-header
 	cd requirements && ../$(VENV)/bin/uv pip compile app.in --python-version 3.11 -o app.txt --no-header --find-links /opt/wheels --index-strategy unsafe-best-match
+	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements/app.txt  # a plain pin any index serves
 	cd requirements && ../$(VENV)/bin/uv pip compile dev.in --python-version 3.11 -o dev.txt --no-header --find-links /opt/wheels
 
 index: install ## Build the knowledge index if missing or stale
@@ -94,8 +111,14 @@ format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-eval: install index ## Retrieval and NLU evaluation tables
-	$(PY) -m knowledge eval tests/eval/questions.yml
+eval: install index model ## Retrieval tables (dev, frozen test, ablation), calibration, end-to-end on the real stack
+	$(PY) -m knowledge eval tests/eval/dev/questions.yml --ablation
+	$(PY) -m knowledge eval tests/eval/dev/e2e.yml --ablation
+	$(PY) -m knowledge eval tests/eval/test/questions.yml --ablation
+	$(PY) -m knowledge calibrate tests/eval/dev/questions.yml tests/eval/dev/e2e.yml
+	$(PY) scripts/eval_e2e.py --set dev --set test
+
+eval-nlu: install ## 5-fold NLU cross-validation per intent (about 10 minutes)
 	$(RASA_PY) scripts/nlu_cross_validation.py --folds 5
 
 bench: install index model ## Benchmarks: print speed and memory numbers
@@ -103,8 +126,21 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
 
-system-deps: ## Debian packages for browser tests (chromium, a CJK font) and axe-core from npm
-	@dpkg -s chromium chromium-driver fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null; }
+system-deps: ## Browser-test packages (Debian/Ubuntu): chromium, a CJK font, npm; axe-core from npm
+	@. /etc/os-release 2>/dev/null || true; \
+	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
+	  *) echo "system-deps knows Debian and Ubuntu only. Install yourself: Chromium as /usr/bin/chromium, the font WenQuanYi Micro Hei, Node.js with npm; then run 'npm ci'."; exit 1;; esac; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	want="fonts-wqy-microhei"; [ "$$ID" = ubuntu ] || want="$$want chromium"; command -v npm >/dev/null || want="$$want npm"; \
+	missing=$$(for p in $$want; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ -n "$$sudo" ] && ! command -v sudo >/dev/null; then echo "system-deps: run as root to install:" $$missing; exit 1; fi; \
+	  echo "installing:" $$missing; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null || exit 1; fi; \
+	if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Ubuntu's chromium package is a snap wrapper: using Playwright's Chromium as /usr/bin/chromium"; \
+	  $(VENV)/bin/playwright install --with-deps chromium >/dev/null || exit 1; \
+	  $$sudo ln -sf "$$($(PY) -c 'from playwright.sync_api import sync_playwright as p; s = p().start(); print(s.chromium.executable_path); s.stop()')" /usr/bin/chromium; fi
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 clean: ## Remove built artefacts (keeps environments)

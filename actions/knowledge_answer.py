@@ -34,7 +34,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import related_buttons, say_entry
 from actions.places import Place, other_place
 from textnorm.need import NeedFinder
-from textnorm.signals import ScamSignal, scam_signal, stop_request
+from textnorm.signals import ScamSignal, is_question, privacy_worry, scam_signal, stop_request
 
 if TYPE_CHECKING:
     from knowledge.documents import Document
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 TOP_K = 5
 # A follow-up is short: at most this many characters once filler is removed.
 FOLLOW_UP_CHARS = 10
-# The follow-up search must be at least this sure to win over a fresh search.
-FOLLOW_UP_MARGIN = 0.0
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Topics with a step-by-step guide, and the intent that starts it.
 GUIDES = {"meal": "/start_meal_guide", "adaptation": "/start_adaptation_guide"}
@@ -60,6 +58,10 @@ _OUT_OF_PLAN_RE = re.compile(
     r"天气|下雨|下雪|气温|彩票|双色球|大乐透|中奖号码|足球|篮球|比赛|世界杯|股票|基金走势|电视剧|"
     r"明星|唱歌|笑话|讲个故事|菜谱|做菜|路线|火车票|飞机票|星座|算命|风水"
 )
+# An answer that says Yangquan has published nothing must say who to ask.
+_GAP_RE = re.compile(r"没有公开|没公开|没有找到|没找到|不清楚|没有资料|没有查到|没查到|没有写|没写")
+_CONTACT_RE = re.compile(r"社区|村委会|居委会|12345|12333|医保|民政|人社|部门|窗口|医院|银行|卫健|公安|110")
+GAP_CONTACT = {"pension": "utter_gap_contact_pension", "ltc": "utter_gap_contact_ltc"}
 _YES_NO_ONLY_RE = re.compile(
     r"^(好|好的|好吧|行|行吧|中|中吧|对|对的|是|是的|嗯|嗯嗯|可以|没问题|不|不是|不对|不用|不要|没有|没|不行|不中)"
     r"[啊呀吧呢哦的了，。！!\s]*$"
@@ -118,15 +120,38 @@ class KnowledgeAnswer:
         top = result.hits[0].document
         return top.topic == "scam" and self.confident(result)
 
-    def follow_up_search(self, text: str, tracker: Tracker) -> SearchResult | None:
-        """A search of a short follow-up within the entry just discussed, if there is one."""
-        last_id = tracker.get_slot("last_entry_id")
-        last = self.corpus.by_id.get(last_id or "")
-        core = _FILLER_RE.sub("", text)
-        if last is None or last.kind != "entry" or len(core) > FOLLOW_UP_CHARS:
-            return None
+    def last_entry(self, tracker: Tracker) -> Document | None:
+        doc = self.corpus.by_id.get(tracker.get_slot("last_entry_id") or "")
+        return doc if doc is not None and doc.kind == "entry" else None
+
+    def follow_up_search(self, text: str, last: Document) -> SearchResult:
+        """A search of a follow-up within the topic of the entry just discussed.
+
+        The entry itself is left out: a follow-up asks something else about the topic
+        ("那要钱不" after "谁能去吃").
+        """
         topics = {last.topic} if last.topic else None
-        return self.search(f"{last.title} {text}", topics=topics)
+        return self.retriever.search(
+            f"{text} {last.title}", top_k=TOP_K, topics=topics, exclude={last.id}
+        )
+
+    def choose(self, text: str, fresh: SearchResult, tracker: Tracker) -> SearchResult:
+        """The fresh search, or the follow-up search when the message leans on the last answer."""
+        last = self.last_entry(tracker)
+        if last is None:
+            return fresh
+        short = len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
+        fresh_entry = self.best_entry(fresh)
+        fresh_sure = self.confident(fresh) and fresh_entry is not None
+        same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
+        if fresh_sure and not short and not same_topic:
+            return fresh  # a new question of its own
+        follow = self.follow_up_search(text, last)
+        if not self.confident(follow):
+            return fresh
+        if not fresh_sure or short or follow.confidence >= fresh.confidence:
+            return follow
+        return fresh
 
     # ----------------------------------------------------------------- answering
     def respond(
@@ -155,18 +180,21 @@ class KnowledgeAnswer:
         normalized = self.retriever.normalize(text).text
         signal = scam_signal(normalized)
         need = self.needs.find(text)
-        fresh = self.search(need.text)
-        result = fresh
-        follow = self.follow_up_search(text, tracker)
-        if follow is not None and self.confident(follow):
-            fresh_entry = self.best_entry(fresh)
-            last = self.corpus.by_id.get(tracker.get_slot("last_entry_id") or "")
-            same_topic = fresh_entry is not None and last is not None and fresh_entry.topic == last.topic
-            if not self.confident(fresh) or not same_topic or follow.confidence >= fresh.confidence:
-                result = follow
+        result = self.choose(text, self.search(need.text), tracker)
+        last = self.last_entry(tracker)
+        if privacy_worry(text):
+            dispatcher.utter_message(response="utter_privacy_reassure")
+            reply.events.append(SlotSet("last_entry_id", None))
+            return reply
 
-        # 1. scam warning first
-        if self.scam_check(normalized, signal, result):
+        # 1. scam warning first (also for "那我该咋办" right after a scam answer)
+        scam_follow_up = (
+            last is not None
+            and last.topic == "scam"
+            and len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
+            and is_question(text)
+        )
+        if scam_follow_up or self.scam_check(normalized, signal, result):
             dispatcher.utter_message(response="utter_scam_warning")
             reply.warned_scam = True
             if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
@@ -203,6 +231,11 @@ class KnowledgeAnswer:
                 question=text,
             )
             reply.entry = entry
+            if _GAP_RE.search(entry.text) and not _CONTACT_RE.search(entry.text):
+                dispatcher.utter_message(
+                    response=GAP_CONTACT.get(entry.topic or "", "utter_gap_contact"),
+                    hotline=self.hotline,
+                )
             reply.events += [
                 SlotSet("last_entry_id", entry.id),
                 SlotSet("last_simple", None),

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 and dense embeddings fused by reciprocal rank, with a confidence."""
+"""Hybrid retrieval: BM25 and dense embeddings fused by a weighted sum, with a confidence."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from knowledge.index import (
     save_dense_index,
 )
 from knowledge.lexical import LexicalIndex, document_text
-from textnorm.facets import facets
 from textnorm.normalize import NormalizedQuery
 from textnorm.vocabulary import Vocabulary, load_vocabulary
 
@@ -34,13 +33,12 @@ logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
 
-# Reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank).
-RRF_K = 5
-LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 1.0
-# Entries whose own phrasings ask the same sub-question as the query (cost, who, apply,
-# where, age ...) get this much more fused score (see textnorm.facets).
-FACET_BOOST = 0.15
+# Fusion: a weighted sum of the BM25 score (divided by the best one) and the cosine
+# (rescaled from DENSE_FLOOR_FUSION..1 to 0..1). Tuned on the dev set: it beat reciprocal-rank
+# fusion (hit@1 0.889 vs 0.856 on 540 dev questions) because it keeps how far ahead the
+# best document is, not only its rank.
+LEXICAL_WEIGHT = 0.5
+DENSE_FLOOR_FUSION = 0.2
 # Plain-language entries are what residents need; clauses are for operators.
 CLAUSE_FACTOR = 0.8
 # Confidence: cosine at which the dense part starts counting and where it is full.
@@ -134,11 +132,6 @@ class Retriever:
         n = len(self.documents)
         self._idf = {w: math.log((n + 1) / (c + 0.5)) for w, c in df.items()}
         self._idf_unknown = math.log((n + 1) / 0.5)
-        # What each entry's own phrasings ask (cost, who, apply ...), for the facet boost.
-        self._facets = [
-            facets(" ".join([d.title, *d.questions])) if d.kind == "entry" else frozenset()
-            for d in self.documents
-        ]
         self._clause_factor = np.array(
             [CLAUSE_FACTOR if d.kind == "clause" else 1.0 for d in self.documents], dtype=np.float32
         )
@@ -202,6 +195,7 @@ class Retriever:
         *,
         mode: str = "hybrid",
         topics: set[str] | None = None,
+        exclude: set[str] | None = None,
     ) -> SearchResult:
         """Find the documents that best answer a query.
 
@@ -210,6 +204,7 @@ class Retriever:
             top_k: Number of hits wanted.
             mode: ``hybrid`` (default), ``bm25`` or ``dense``.
             topics: Only entries of these topics, and the clauses those entries cite.
+            exclude: Document ids never to return (a follow-up wants a different entry).
 
         Returns:
             The hits and a confidence; no hits when nothing searchable is left.
@@ -231,6 +226,8 @@ class Retriever:
             vector = self.embedder.encode([expanded])[0]
             dense = dense_doc_scores(self.dense, vector, self._row_positions, len(self.documents))
         allowed = self._allowed(topics)
+        if exclude:
+            allowed = allowed & np.array([d.id not in exclude for d in self.documents])
 
         if mode == "bm25":
             scores = lexical.copy()
@@ -241,7 +238,7 @@ class Retriever:
             eligible = np.ones(len(scores), dtype=bool)
         else:
             assert dense is not None
-            scores = self._fuse(lexical, dense) * self._facet_boost(nq.text)
+            scores = self._fuse(lexical, dense)
             eligible = np.ones(len(scores), dtype=bool)
         eligible &= allowed
         order = [int(i) for i in np.argsort(-scores, kind="stable") if eligible[i]][:top_k]
@@ -275,21 +272,11 @@ class Retriever:
         return ranks
 
     def _fuse(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
-        lexical_ranks = self._ranks(lexical, lexical > 0)
-        dense_ranks = self._ranks(dense, dense > -1)
-        fused = LEXICAL_WEIGHT / (RRF_K + lexical_ranks) + DENSE_WEIGHT / (RRF_K + dense_ranks)
-        fused *= self._clause_factor
-        return (fused / ((LEXICAL_WEIGHT + DENSE_WEIGHT) / (RRF_K + 1))).astype(np.float32)
-
-    def _facet_boost(self, text: str) -> np.ndarray:
-        """1 + FACET_BOOST for entries that ask what the query asks (who, cost ...)."""
-        wanted = facets(text)
-        boost = np.ones(len(self.documents), dtype=np.float32)
-        if wanted:
-            for i, own in enumerate(self._facets):
-                if own & wanted:
-                    boost[i] += FACET_BOOST
-        return boost
+        best = float(lexical.max()) if lexical.size else 0.0
+        lexical_part = lexical / best if best > 0 else lexical
+        dense_part = np.clip((dense - DENSE_FLOOR_FUSION) / (1 - DENSE_FLOOR_FUSION), 0, 1)
+        fused = LEXICAL_WEIGHT * lexical_part + (1 - LEXICAL_WEIGHT) * dense_part
+        return (fused * self._clause_factor).astype(np.float32)
 
     def _coverage(self, nq: NormalizedQuery, doc_position: int) -> float:
         words = [w for w in self.analyzer.words(nq.text) if w.strip()]

@@ -27,7 +27,13 @@ from pypinyin import Style, lazy_pinyin, pinyin
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN_RE = re.compile(f"[{_CJK}]+")
 _CJK_CHAR_RE = re.compile(f"[{_CJK}]")
-_ASCII_SPAN_RE = re.compile(r"[a-z]+(?: [a-z]+)*")
+# Runs of ASCII letters; letters touching digits (alert codes such as "yq7kma") are left alone.
+_ASCII_SPAN_RE = re.compile(r"(?<![a-z0-9])[a-z]+(?: [a-z]+)*(?![a-z0-9])")
+# One pinyin syllable ("ba", "neng", "ma"): never read as initials (b-a is not 办案).
+_SYLLABLE_RE = re.compile(
+    r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(iang|iong|uang|ang|eng|ing|ong|uan|ian|iao|uai|ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ue|ui|ve|er|a|o|e|i|u|v)$"
+)
 _TOKEN_CHAR_RE = re.compile(f"[{_CJK}A-Za-z0-9]")
 # Characters kept by cleaning: CJK, ASCII letters and digits, and common punctuation.
 _KEEP_RE = re.compile(f"[^{_CJK}A-Za-z0-9，。？！、：；,.?!:;%+\\-— ]+")
@@ -340,6 +346,8 @@ class Normalizer:
         self, token: str, repairs: list[tuple[str, str]], expansions: list[str]
     ) -> str:
         if token in self.ascii_words or len(token) < _MIN_INITIALS:
+            return token
+        if token not in self._by_spelling and _SYLLABLE_RE.match(token):
             return token
         candidates = self.pinyin_candidates(token)
         if not candidates:

@@ -5,14 +5,24 @@ Kept apart from the component so that the app's environment can test them.
 
 from __future__ import annotations
 
+import re
+
 from textnorm.signals import asks_for_guide, is_question, scam_signal, stop_request
+
+# What the help and alert intents must mention to keep their intent ("你都能干啥",
+# "这个提醒是真的吗 YQ…"); otherwise the message is a question for the knowledge base.
+_HELP_RE = re.compile(
+    r"干啥|干嘛|干什么|做什么|能做|会什么|会啥|怎么用|咋用|咋弄|使用|帮助|功能|本事|教教|不会用|菜单|"
+    r"帮帮|问什么|问啥|问些|能问|help",
+    re.I,
+)
+_ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真假|推送|发的", re.I)
+_SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
 # Intents whose meaning no pattern may override.
 PROTECTED = frozenset(
     {
         "EXTERNAL_fraud_alert",
-        "verify_alert",
-        "ask_alert_meaning",
         "subscribe_alerts",
         "unsubscribe_alerts",
         "request_human",
@@ -21,13 +31,17 @@ PROTECTED = frozenset(
     }
 )
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
-SMALL_TALK = frozenset({"affirm", "deny", "greet", "thank", "goodbye", "bot_challenge", "help"})
+# Small talk that may carry a real question ("好的，那俺能去吗"); help and bot_challenge are
+# questions by nature ("你都能干啥", "你是机器人吗") and keep their intent.
+SMALL_TALK = frozenset({"affirm", "deny", "greet", "thank"})
 
 
 def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     """The corrected intent and the reason, or ``None`` to keep ``intent``."""
     if not text or text.startswith("/") or intent in PROTECTED:
         return None
+    if intent in {"verify_alert", "ask_alert_meaning"}:
+        return None if _ALERT_RE.search(text) else ("ask_policy", "no alert named")
     signal = scam_signal(text)
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
@@ -40,6 +54,11 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return "switch_topic", "stop and switch"
     if intent in GUIDE_TOPIC_INTENT and is_question(text) and not asks_for_guide(text):
         return GUIDE_TOPIC_INTENT[intent], "a question, not a guide request"
-    if intent in SMALL_TALK and is_question(text) and len(text) > 4:
+    if intent in SMALL_TALK and is_question(text) and len(text) > 6:
         return "ask_policy", "a question"
+    long_question = is_question(text) and len(text) > 6
+    if intent == "help" and long_question and not _HELP_RE.search(text):
+        return "ask_policy", "a question, not a help request"
+    if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):
+        return "ask_policy", "a question, not a request to say it simpler"
     return None

@@ -56,11 +56,17 @@ class ScriptedRetriever:
         return NormalizedQuery(query, query, query, (), ())
 
     def search(
-        self, query: str, top_k: int = 5, *, mode: str = "hybrid", topics: Any = None
+        self,
+        query: str,
+        top_k: int = 5,
+        *,
+        mode: str = "hybrid",
+        topics: Any = None,
+        exclude: Any = None,
     ) -> SearchResult:
         self.queries.append(query)
         self.topics_seen.append(topics)
-        ids = self.answers.get(query, [])
+        ids = [i for i in self.answers.get(query, []) if i not in (exclude or ())]
         hits = [Hit(self.corpus.by_id[i], 1.0 / (n + 1)) for n, i in enumerate(ids)][:top_k]
         confidence = 0.9 if (hits and self.confident) else 0.1
         return SearchResult(query, query, hits, confidence, confidence >= 0.5)

@@ -201,12 +201,15 @@ def test_retriever_refuses_an_index_of_another_model(corpus) -> None:  # type: i
         Retriever(corpus, FakeEmbedder(), replace(dense, model="other"))
 
 
-def test_evaluate_counts_clause_ids_as_hits(retriever: Retriever) -> None:
+def test_evaluate_scores_strictly(retriever: Retriever) -> None:
+    """A hit is an expected document id; an entry that merely cites an expected clause is not."""
+    top = retriever.search("老年助餐谁能用", top_k=1).hits[0].document
+    assert top.kind == "entry" and top.clause_ids  # the entry cites a clause ...
     questions = [
-        Question("老年助餐谁能用", frozenset({"meal-who-can-use"}), "faq", "none"),
-        Question("老年助餐谁能用", frozenset({"T1"}), "faq", "none"),
+        Question("老年助餐谁能用", frozenset({top.id}), "faq", "none"),
+        Question("老年助餐谁能用", frozenset({top.clause_ids[0]}), "faq", "none"),  # ... not a hit
         Question("老年助餐谁能用", frozenset({"no-such-id"}), "faq", "none"),
     ]
     report = evaluate(retriever, questions, modes=["hybrid"]).as_dict()
-    assert report["hybrid"]["all"]["hit@1"] == pytest.approx(2 / 3)
+    assert report["hybrid"]["all"]["hit@1"] == pytest.approx(1 / 3)
     assert report["hybrid"]["noise:none"]["n"] == 3

@@ -40,6 +40,21 @@ async def test_a_single_weak_cue_warns_only_when_retrieval_finds_a_scam(
     assert "utter_scam_warning" not in texts(dispatcher)
 
 
+async def test_a_privacy_worry_is_answered_plainly(services, retriever, domain) -> None:
+    dispatcher, _ = await answer(services, domain, "你要我身份证号干啥")
+    assert texts(dispatcher) == ["utter_privacy_reassure"]
+    said = domain["responses"]["utter_privacy_reassure"][0]["text"]
+    assert "身份证号" in said and "不需要" in said
+
+
+async def test_what_to_do_right_after_a_scam_answer_warns_first(services, retriever, domain) -> None:
+    retriever.answers["那我现在该咋办"] = ["scam-call-110"]
+    dispatcher, _ = await answer(
+        services, domain, "那我现在该咋办", slots={"last_entry_id": "scam-impersonate-family"}
+    )
+    assert texts(dispatcher)[0] == "utter_scam_warning"
+
+
 async def test_another_city_is_named_and_referred(services, retriever, corpus, domain) -> None:
     text = "成都那边老人吃饭有补贴，咱们这有没有"
     retriever.answers[text] = ["meal-subsidy-amount"]
@@ -63,7 +78,7 @@ async def test_a_follow_up_is_searched_with_the_entry_just_discussed(
     services, retriever, corpus, domain
 ) -> None:
     last = corpus.by_id["meal-who-can-use"]
-    retriever.answers[f"{last.title} 那要钱不"] = ["meal-is-it-free"]
+    retriever.answers[f"那要钱不 {last.title}"] = [last.id, "meal-is-it-free"]  # itself is left out
     dispatcher, events = await answer(
         services, domain, "那要钱不", slots={"last_entry_id": last.id}
     )
@@ -127,3 +142,18 @@ async def test_a_long_story_is_reduced_to_its_need_and_gets_a_kind_word(
     searched = retriever.queries[0]
     assert len(searched) < len(story) and "能不能去吃" in searched
     assert "utter_kind_unwell" in texts(dispatcher)
+
+
+async def test_an_honest_gap_always_says_who_to_ask(services, retriever, corpus, domain) -> None:
+    import re
+
+    gap = re.compile(r"没有公开|没公开|没有找到|没找到")
+    contact = re.compile(r"社区|村委会|12345|12333|医保|民政|部门")
+    entry = next(
+        (d for d in corpus.entries if gap.search(d.text) and not contact.search(d.text)), None
+    )
+    if entry is None:  # every gap entry names a contact itself
+        return
+    retriever.answers["这个阳泉有吗"] = [entry.id]
+    dispatcher, _ = await answer(services, domain, "这个阳泉有吗")
+    assert texts(dispatcher)[1].startswith("utter_gap_contact")
