@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.limits import RateLimiter, body_size_limit
+from app.limits import ChatLimiter
+from app.middleware import BodyLimitMiddleware, ClientAddressMiddleware
 from app.settings import Settings, get_settings
 from app.texts import text
 
@@ -41,7 +42,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.conversation = Conversation(rasa, max_chars=settings.max_text_chars)
     app.state.services = services
     app.state.action_executor = build_executor(services)
-    app.state.chat_limiter = RateLimiter(settings.chat_rate_per_min, settings.chat_burst)
     guard = SqlReplayGuard(database)
     guard.open()
     app.state.wechat_channel = build_channel(settings, guard)
@@ -64,16 +64,32 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app with every router; state is filled by ``lifespan`` on startup."""
     from alerts import routes as alert_routes
+    from alerts.stream import StreamGate
     from app.routes import health, webhook
     from channels import webchat
     from channels.web import router as web_router
     from channels.wechat import router as wechat
     from console import routes as console_routes
+    from console.ratelimit import LoginLimiter
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
-    app.state.settings = settings or get_settings()
+    settings = app.state.settings = settings or get_settings()
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.middleware("http")(body_size_limit(app.state.settings.max_body_bytes))
+    # Added last = outermost: the client address is known before bodies are read.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/webhook": settings.webhook_max_body_bytes},
+    )
+    app.add_middleware(ClientAddressMiddleware, trusted=settings.trusted_networks())
+    app.state.chat_limiter = ChatLimiter(
+        settings.chat_rate_per_min,
+        settings.chat_burst,
+        settings.chat_rate_per_address_per_min,
+        storage=settings.limits_storage_url,
+    )
+    app.state.login_limiter = LoginLimiter(storage=settings.limits_storage_url)
+    app.state.stream_gate = StreamGate(settings.events_max_per_address, settings.events_max_streams)
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)

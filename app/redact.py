@@ -12,6 +12,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("PHONE", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")),
     ("PHONE", re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)")),
     ("CODE", re.compile(r"(?<!\d)\d{4,8}(?!\d)")),
+    # Whatever is left with 6 or more digits (9 to 14 digits, 20 and more, or a code
+    # followed by a unit such as 元) is masked too: no such number ever gets through.
+    ("NUMBER", re.compile(r"\d{6,}")),
 )
 
 # Hotline numbers people may legitimately type; they are public, not personal.
@@ -25,6 +28,7 @@ MASKS = {
     "BANK_CARD": "[银行卡号]",
     "PHONE": "[电话号码]",
     "CODE": "[数字]",
+    "NUMBER": "[数字]",
 }
 
 
@@ -52,7 +56,7 @@ def redact(text: str) -> Redaction:
             digits = re.sub(r"\D", "", m.group(0))
             if digits in _PUBLIC_NUMBERS:
                 return m.group(0)
-            if kind == "CODE" and source[m.end() : m.end() + 1] in _UNITS:
+            if kind == "CODE" and len(digits) < 6 and source[m.end() : m.end() + 1] in _UNITS:
                 return m.group(0)
             kinds.add(kind)
             return MASKS[kind]

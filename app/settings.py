@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = "change-me"
+SECRETS = ("rasa_token", "action_token", "session_secret", "wechat_token", "wechat_app_secret")
+"""Settings that must be set (not the placeholder) outside development; the app refuses to start."""
 
 
 class Settings(BaseSettings):
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     # Rasa server
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = Field(default=PLACEHOLDER, description="Token of Rasa's HTTP API")
+    # Rasa -> app: Rasa sends ``Authorization: Bearer <action_token>`` (endpoints.yml) to
+    # /webhook. During a rotation the app also accepts ``action_token_previous``.
+    action_token: str = Field(default=PLACEHOLDER, description="Token Rasa sends to /webhook")
+    action_token_previous: str = ""
     rasa_timeout_s: float = 8.0
 
     # Storage
@@ -42,15 +50,31 @@ class Settings(BaseSettings):
     sources_dir: Path = ROOT.parent / "shared" / "sources"
     index_dir: Path = Path()  # default: var_dir / "index"
     embedding_model: str = "use-multilingual-v3"
-    confidence_threshold: float = 0.5
+    # None: the threshold calibrated on the dev set (knowledge/data/confidence.yml, written by
+    # `python -m knowledge calibrate --write`): direct answers right at least 90 % of the time.
+    confidence_threshold: float | None = None
 
     # Users
     hotline: str = "12345"
     max_text_chars: int = 500
-    max_body_bytes: int = 64 * 1024
-    chat_rate_per_min: float = 30.0
-    chat_burst: int = 15
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # Rasa sends the tracker
+    chat_rate_per_min: int = Field(default=30, ge=1)
+    chat_burst: int = Field(default=15, ge=1)
+    # Contract (used by tools outside the code): messages per minute from one client address,
+    # over all its senders. 120 = 60 seniors in one community centre behind one NAT address,
+    # each sending a message every 30 s, which is faster than they type (README: Security).
+    chat_rate_per_address_per_min: int = Field(default=120, ge=1)
     form_retry_limit: int = 2
+    # Contract: "today" for dated rules (ISO date, e.g. 2027-03-01); unset means the date
+    # in Asia/Shanghai (app/clock.py). Tests and tools outside the code set YINFA_TODAY.
+    today: date | None = None
+
+    # Client addresses and limits
+    trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For counts
+    limits_storage_url: str = "memory://"  # ``limits`` storage; redis://host:6379 when replicated
+    events_max_per_address: int = Field(default=40, ge=1)  # open /api/events streams per address
+    events_max_streams: int = Field(default=500, ge=1)  # open /api/events streams in all
 
     # Secrets
     session_secret: str = PLACEHOLDER
@@ -68,15 +92,20 @@ class Settings(BaseSettings):
         if self.index_dir == Path():
             self.index_dir = self.var_dir / "index"
         if self.env != "development":
-            weak = [
-                name
-                for name in ("rasa_token", "session_secret", "wechat_token", "wechat_app_secret")
-                if getattr(self, name) == PLACEHOLDER
-            ]
+            weak = [name for name in SECRETS if getattr(self, name) == PLACEHOLDER]
             if weak:
                 names = ", ".join("YINFA_" + n.upper() for n in weak)
                 raise ValueError(f"set these secrets outside development mode: {names}")
+        self.trusted_networks()  # a malformed entry is refused at startup
         return self
+
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """``trusted_proxies`` parsed (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
 
 @lru_cache

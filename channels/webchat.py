@@ -86,16 +86,22 @@ def channel_sender(sender_id: str) -> str:
     "/chat",
     response_model=ChatResponse,
     responses={
-        429: {"description": "Too many messages from this sender; friendly message"},
+        429: {"description": "Too many messages from this sender or address; friendly message"},
         503: {"description": "Rasa unavailable; friendly message names 12345"},
     },
 )
 async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
     """Send one message to the assistant and get its answer."""
     conversation = request.app.state.conversation
-    if not request.app.state.chat_limiter.allow(body.sender_id):
-        log.warning("rate limited: %s", body.sender_id)
-        return JSONResponse({"detail": text("rate_limited"), "messages": []}, status_code=429)
+    address = request.client.host if request.client else ""
+    wait = request.app.state.chat_limiter.check(channel_sender(body.sender_id), address)
+    if wait > 0:
+        log.warning("rate limited: %s from %s", body.sender_id, address)
+        return JSONResponse(
+            {"detail": text("rate_limited"), "messages": []},
+            status_code=429,
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
     try:
         messages = await conversation.send(channel_sender(body.sender_id), body.text)
     except RasaUnavailable as exc:

@@ -1,14 +1,16 @@
-"""Sliding-window limit on failed logins, per username and per client address.
+"""Limit on failed logins, per username and per client address (``limits``, moving window).
 
-Kept in process memory: with several app replicas each allows its own share, which still
-bounds guessing; a shared store (the database or Redis) is the next step if needed.
+Counts live in the storage named by ``YINFA_LIMITS_STORAGE_URL``: process memory by default
+(each app replica then allows its own share, which still bounds guessing), Redis when the
+replicas must share them.
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
+from limits import RateLimitItemPerSecond
+from limits.storage import Storage
+
+from app.limits import limiter_for, retry_after
 
 
 class LoginLimiter:
@@ -17,46 +19,38 @@ class LoginLimiter:
     Args:
         per_user: failures allowed per username within ``window_s``.
         per_ip: failures allowed per client address within ``window_s``.
-        window_s: length of the window.
-        clock: monotonic seconds (tests move it).
+        window_s: length of the window in seconds.
+        storage: ``limits`` storage URL or storage object.
     """
 
     def __init__(
         self,
         per_user: int = 5,
         per_ip: int = 20,
-        window_s: float = 600.0,
-        clock: Callable[[], float] = time.monotonic,
+        window_s: int = 600,
+        storage: str | Storage = "memory://",
     ) -> None:
-        self.per_user = per_user
-        self.per_ip = per_ip
-        self.window_s = window_s
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self.per_user = RateLimitItemPerSecond(per_user, window_s)
+        self.per_ip = RateLimitItemPerSecond(per_ip, window_s)
+        self.limiter = limiter_for(storage)
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()
-        q = self._failures[key]
-        while q and now - q[0] > self.window_s:
-            q.popleft()
-        return q
+    def _rules(self, username: str, ip: str) -> list[tuple[RateLimitItemPerSecond, str, str]]:
+        return [(self.per_user, "user", username), (self.per_ip, "ip", ip)]
 
     def retry_after(self, username: str, ip: str) -> float:
         """Seconds to wait before trying again; 0 when a try is allowed now."""
-        waits = []
-        for key, limit in ((f"u:{username}", self.per_user), (f"ip:{ip}", self.per_ip)):
-            q = self._recent(key)
-            if len(q) >= limit:
-                waits.append(self.window_s - (self.clock() - q[0]))
+        waits = [
+            retry_after(self.limiter, item, "login", kind, key)
+            for item, kind, key in self._rules(username, ip)
+            if not self.limiter.test(item, "login", kind, key)
+        ]
         return max(waits, default=0.0)
 
     def failed(self, username: str, ip: str) -> None:
-        now = self.clock()
-        self._recent(f"u:{username}").append(now)
-        self._recent(f"ip:{ip}").append(now)
-        if len(self._failures) > 10_000:  # forget idle keys
-            for key in [k for k, q in self._failures.items() if not q]:
-                del self._failures[key]
+        """Count one failed login against the username and the address."""
+        for item, kind, key in self._rules(username, ip):
+            self.limiter.hit(item, "login", kind, key)
 
     def succeeded(self, username: str) -> None:
-        self._failures.pop(f"u:{username}", None)
+        """A successful login forgets that username's failures (not the address's)."""
+        self.limiter.clear(self.per_user, "login", "user", username)

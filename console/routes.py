@@ -56,8 +56,11 @@ class Me(BaseModel):
 
 def _limiter(request: Request) -> LoginLimiter:
     state = request.app.state
-    if getattr(state, "login_limiter", None) is None:
-        state.login_limiter = LoginLimiter()
+    if getattr(state, "login_limiter", None) is None:  # create_app builds it; bare test apps
+        settings = getattr(state, "settings", None)
+        state.login_limiter = LoginLimiter(
+            storage=getattr(settings, "limits_storage_url", "memory://")
+        )
     return state.login_limiter  # type: ignore[no-any-return]
 
 

@@ -114,6 +114,7 @@ def test_rasa_down_gives_503_then_recovers_without_restarting_the_app(stack: Sta
 def test_rasa_refuses_to_start_without_its_tracker_store(tmp_path: Path) -> None:
     run_env = dict(os.environ)
     run_env["ACTION_ENDPOINT_URL"] = "http://127.0.0.1:9/webhook"
+    run_env.setdefault("YINFA_ACTION_TOKEN", "unused")
     run_env["RASA_TRACKER_URL"] = "sqlite:////proc/no-such-dir/tracker.sqlite3"
     out = subprocess.run(
         [

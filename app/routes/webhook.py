@@ -1,7 +1,13 @@
-"""The Rasa action endpoint: ``POST /webhook`` runs ``actions/`` through ActionExecutor."""
+"""The Rasa action endpoint: ``POST /webhook`` runs ``actions/`` through ActionExecutor.
+
+Only Rasa may call it: every request must carry ``Authorization: Bearer <token>`` with the
+app's ``action_token`` (or, during a rotation, ``action_token_previous``); Rasa sends it from
+``endpoints.yml``. Anything else gets 401 before the body is read, and no action runs.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any
 
@@ -18,9 +24,35 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["rasa"])
 
 
+def accepted_tokens(settings: Any) -> list[str]:
+    """The tokens ``/webhook`` accepts now (the current one, and the previous while rotating)."""
+    return [t for t in (settings.action_token, settings.action_token_previous) if t]
+
+
+def is_rasa(request: Request) -> bool:
+    """Whether the request carries an accepted action token (compared in constant time)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return False
+    given_bytes = given.strip().encode("utf-8")
+    matches = [
+        hmac.compare_digest(given_bytes, token.encode("utf-8"))
+        for token in accepted_tokens(request.app.state.settings)
+    ]
+    return any(matches)
+
+
 @router.post("/webhook", include_in_schema=False)
 async def action_webhook(request: Request) -> JSONResponse:
     """Same contract as rasa-sdk's Sanic endpoint, served by FastAPI."""
+    if not is_rasa(request):
+        peer = request.client.host if request.client else "?"
+        log.warning("action webhook: refused a call without Rasa's token from %s", peer)
+        return JSONResponse(
+            {"error": "not authorized"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="rasa-actions"'},
+        )
     try:
         action_call: dict[str, Any] = await request.json()
     except ValueError:

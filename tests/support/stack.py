@@ -94,6 +94,7 @@ class Stack:
     rasa_port: int = field(default_factory=free_port)
     app_port: int = field(default_factory=free_port)
     token: str = "test-rasa-token"
+    action_token: str = "test-action-token"
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -105,6 +106,7 @@ class Stack:
             {
                 "YINFA_ENV": "test",
                 "YINFA_RASA_TOKEN": self.token,
+                "YINFA_ACTION_TOKEN": self.action_token,  # Rasa -> /webhook (endpoints.yml)
                 "YINFA_SESSION_SECRET": "test-session-secret",
                 "YINFA_WECHAT_TOKEN": WECHAT_TOKEN,
                 "YINFA_WECHAT_APP_SECRET": "test-wechat-secret",
@@ -121,6 +123,7 @@ class Stack:
                 # Tests and benchmarks send fast; the limiter itself is tested on its own app.
                 "YINFA_CHAT_RATE_PER_MIN": "100000",
                 "YINFA_CHAT_BURST": "10000",
+                "YINFA_CHAT_RATE_PER_ADDRESS_PER_MIN": "100000",
             }
         )
         env.update(self.extra_env)
@@ -159,6 +162,7 @@ class Stack:
                 "127.0.0.1",
                 "--port",
                 str(self.app_port),
+                "--no-proxy-headers",  # as in the Procfile: the app alone reads X-Forwarded-For
             ],
             env,
             self.workdir / "app.log",

@@ -85,6 +85,7 @@ def settings(fake_wechat: FakeWeChatServer) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         env="test",
         rasa_token="t",
+        action_token="a",
         session_secret="s",
         wechat_token=TOKEN,
         wechat_app_id=APP_ID,

@@ -490,7 +490,7 @@ async def test_buttons_become_numbered_lines_and_numbers_map_back(
     resp = await send_text(client, peer, "帮助", at=now)
     content = reply_fields(resp.text)["Content"]
     assert content == (
-        "您想了解哪一项？\n依据：老年助餐服务\n回复 1：助餐\n回复 2：适老化改造"
+        "您想了解哪一项？\n依据：阳泉计划·老年助餐服务\n回复 1：助餐\n回复 2：适老化改造"
         "\n\n也可以问防骗。\n回复 3：防骗"
     )
     resp = await send_text(client, peer, "３", at=now)
@@ -536,9 +536,9 @@ async def test_menu_expires(
 async def test_per_sender_rate_limit_counts_messages_not_retries(
     app, client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.limits import RateLimiter
+    from app.limits import ChatLimiter
 
-    app.state.chat_limiter = RateLimiter(rate_per_min=1, burst=2)
+    app.state.chat_limiter = ChatLimiter(rate_per_min=1, burst=2)
     now = int(peer.clock())
     first = text_xml(OPENID, "第一", msg_id(), now)
     for xml in (first, first, first, text_xml(OPENID, "第二", msg_id(), now)):
