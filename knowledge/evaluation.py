@@ -77,11 +77,11 @@ class Report:
 def load_questions(path: Path) -> list[Question]:
     """Read an evaluation YAML list of ``{q, expect, kind|group, noise}``.
 
-    Items without ``expect`` (scam, other-place or unanswerable questions of an end-to-end
-    set) are skipped: retrieval has no right document for them.
+    Items of an end-to-end set whose ``group`` is not ``policy`` (scam, other place,
+    unanswerable) are skipped: retrieval has no right document for them.
 
     Raises:
-        ValueError: If an item lacks ``q``.
+        ValueError: If an item lacks ``q``, or a policy item lacks ``expect``.
     """
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
     if not isinstance(data, list):
@@ -90,8 +90,10 @@ def load_questions(path: Path) -> list[Question]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict) or "q" not in item:
             raise ValueError(f"{path} item {number}: needs q")
-        if not item.get("expect") or item.get("group", "policy") != "policy":
-            continue
+        if item.get("group", "policy") != "policy":
+            continue  # scam, other-place ... questions of an end-to-end set
+        if not item.get("expect"):
+            raise ValueError(f"{path} item {number}: needs expect")
         expect = item["expect"] if isinstance(item["expect"], list) else [item["expect"]]
         questions.append(
             Question(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.documents import Document
 from knowledge.embedding import Embedder, load_embedder
@@ -41,6 +42,8 @@ LEXICAL_WEIGHT = 0.5
 DENSE_FLOOR_FUSION = 0.2
 # Plain-language entries are what residents need; clauses are for operators.
 CLAUSE_FACTOR = 0.8
+# Threshold when neither the settings nor a calibration file give one.
+DEFAULT_THRESHOLD = 0.5
 # Confidence: cosine at which the dense part starts counting and where it is full.
 DENSE_FLOOR = 0.25
 DENSE_FULL = 0.70
@@ -102,6 +105,7 @@ class Retriever:
         dense: DenseIndex,
         threshold: float = 0.5,
         vocabulary: Vocabulary | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
         if dense.model != embedder.name or dense.dim != embedder.dim:
             raise ValueError(
@@ -118,6 +122,7 @@ class Retriever:
         )
         if (self._row_positions < 0).any():
             raise ValueError("dense index has rows of unknown documents; rebuild it")
+        self.calibration = calibration
         self.vocabulary = vocabulary or load_vocabulary(corpus.knowledge_dir)
         self.analyzer = self.vocabulary.analyzer()
         self.normalizer = self.vocabulary.normalizer(self.analyzer)
@@ -181,7 +186,11 @@ class Retriever:
             logger.info("building dense index with %s", embedder.name)
             dense = build_dense_index(corpus, embedder, progress=progress)
             save_dense_index(dense, settings.index_dir)
-        return cls(corpus, embedder, dense, settings.confidence_threshold)
+        calibration = load_calibration(settings.knowledge_dir)
+        threshold = settings.confidence_threshold
+        if threshold is None:
+            threshold = calibration.threshold if calibration else DEFAULT_THRESHOLD
+        return cls(corpus, embedder, dense, threshold, calibration=calibration)
 
     # ----- searching -----
     def normalize(self, query: str) -> NormalizedQuery:
@@ -252,7 +261,26 @@ class Retriever:
             for i in order
         ]
         confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
+        if hits and self.calibration is not None and mode == "hybrid":
+            confidence = round(self.calibration.probability(self._features(nq, hits, confidence)), 4)
         return SearchResult(str(query), nq.text, hits, confidence, confidence >= self.threshold)
+
+    def _features(self, nq: NormalizedQuery, hits: list[Hit], heuristic: float) -> list[float]:
+        entries = [h for h in hits if h.document.kind == "entry"]
+        coverage = self._coverage(nq, self._position[entries[0].document.id]) if entries else 0.0
+        return features(entries, coverage, len(nq.text), heuristic)
+
+    def features_of(self, query: str) -> list[float]:
+        """The calibration features of a query's search (for fitting the calibration)."""
+        calibration, self.calibration = self.calibration, None
+        try:
+            result = self.search(query, top_k=5)
+        finally:
+            self.calibration = calibration
+        if not result.hits:
+            return features([], 0.0, 0, 0.0)
+        nq = self.normalizer.normalize(query)
+        return self._features(nq, result.hits, result.confidence)
 
     def _allowed(self, topics: set[str] | None) -> np.ndarray:
         if not topics:

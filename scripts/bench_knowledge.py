@@ -87,7 +87,16 @@ def main() -> int:
         dense = build_dense_index(corpus, embedder)
         save_dense_index(dense, settings.index_dir)
         t_embed = time.perf_counter()
-        retriever = Retriever(corpus, embedder, dense, settings.confidence_threshold)
+        from knowledge.calibration import load_calibration
+
+        calibration = load_calibration(settings.knowledge_dir)
+        retriever = Retriever(
+            corpus,
+            embedder,
+            dense,
+            settings.confidence_threshold or (calibration.threshold if calibration else 0.5),
+            calibration=calibration,
+        )
         t_ready = time.perf_counter()
         gc.collect()
         after_index = rss_mb()

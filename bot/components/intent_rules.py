@@ -57,7 +57,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     if intent in SMALL_TALK and is_question(text) and len(text) > 6:
         return "ask_policy", "a question"
     long_question = is_question(text) and len(text) > 6
-    if intent == "help" and long_question and not _HELP_RE.search(text):
+    if intent == "help" and is_question(text) and not _HELP_RE.search(text):
         return "ask_policy", "a question, not a help request"
     if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):
         return "ask_policy", "a question, not a request to say it simpler"

@@ -49,6 +49,7 @@ class ScriptedRetriever:
     analyzer: TextAnalyzer
     answers: dict[str, list[str]] = field(default_factory=dict)
     confident: bool = True
+    threshold: float = 0.5
     queries: list[str] = field(default_factory=list)
     topics_seen: list[Any] = field(default_factory=list)
 

@@ -83,7 +83,7 @@ async def test_a_follow_up_is_searched_with_the_entry_just_discussed(
         services, domain, "那要钱不", slots={"last_entry_id": last.id}
     )
     assert dispatcher.messages[0]["text"] == corpus.by_id["meal-is-it-free"].text
-    assert {"meal"} in retriever.topics_seen  # searched within the topic
+    assert "谁能用老年助餐" in retriever.queries[-1]  # searched with the entry just discussed
     assert any(e.get("name") == "last_entry_id" and e["value"] == "meal-is-it-free" for e in events)
 
 
