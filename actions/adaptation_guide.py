@@ -1,4 +1,4 @@
-"""Home adaptation guide: the problem and the household -> items, funding, trade-in, how to apply."""
+"""Home adaptation guide: the problem and the household -> items, funding, the current trade-in round, how to apply."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import citations, related_buttons, retriever_of, say_entry, say_steps
+from actions import answers
+from actions.answers import citations, in_force, related_buttons, retriever_of, say_entry
 from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
@@ -23,7 +24,12 @@ class ValidateAdaptationGuideForm(GuideFormValidation):
 
 
 class ActionAdaptationGuideResult(ServicedAction):
-    """Matching items of the 2020 national list, funding, the trade-in rounds with years, applying."""
+    """Matching items, funding by household, the trade-in round in force today, applying.
+
+    At most five bubbles: the items (intro and the first item, the others as buttons), the
+    funding, one trade-in round (only a round in force today; an ended round is not
+    offered unasked), how to apply (its steps behind the "怎么办" button).
+    """
 
     def name(self) -> str:
         return "action_adaptation_guide_result"
@@ -37,6 +43,7 @@ class ActionAdaptationGuideResult(ServicedAction):
         questions = load_questions()
         problem = questions["adapt_problem"].option(tracker.get_slot("adapt_problem"))
         household = questions["adapt_household"].option(tracker.get_slot("adapt_household"))
+        on = answers.today()
 
         items = [corpus.by_id[i] for i in (problem.extra.get("entries") if problem else []) or []]
         if problem is not None and items:
@@ -47,6 +54,8 @@ class ActionAdaptationGuideResult(ServicedAction):
                 corpus,
                 hotline=hotline,
                 buttons=related_buttons(items[1:], domain),
+                on=on,
+                domain=domain,
             )
         funding = corpus.by_id[ids["funding"]]
         funding_response = (household.extra.get("funding") if household else None) or (
@@ -57,12 +66,20 @@ class ActionAdaptationGuideResult(ServicedAction):
             hotline=hotline,
             json_message={"citations": citations(funding, corpus)},
         )
-        dispatcher.utter_message(response="utter_adapt_trade_in_intro")
-        for entry_id in ids["trade_in"]:
-            say_entry(dispatcher, corpus.by_id[entry_id], corpus, hotline=hotline)
+        rounds = [corpus.by_id[i] for i in ids["trade_in"]]
+        current = next((doc for doc in rounds if in_force(doc, on)), None)
+        if current is not None:
+            dispatcher.utter_message(
+                response="utter_adapt_trade_in",
+                answer=current.text,
+                json_message={"citations": citations(current, corpus), "entry_id": current.id},
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_adapt_trade_in_none", this_year=on.year, hotline=hotline
+            )
         apply = corpus.by_id[ids["apply"]]
-        say_entry(dispatcher, apply, corpus, hotline=hotline)
-        say_steps(dispatcher, apply)
+        say_entry(dispatcher, apply, corpus, hotline=hotline, on=on, domain=domain)
         return [
             *reset_form_slots(),
             SlotSet("last_entry_id", apply.id),

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import say_steps, summary
 from actions.base import ServicedAction
+from knowledge.corpus import load_numbers
 
 # Slots of every guide form; cleared when a guide ends or is stopped.
 FORM_SLOTS = (
@@ -24,6 +25,12 @@ FORM_SLOTS = (
     "scam_story",
     "failed_answers",
 )
+
+
+def emergency_numbers() -> str:
+    """What to call when it is urgent, in the table's order: 110, 120, 119, then 12345."""
+    table = load_numbers()
+    return "".join(table.by_number(n).say for n in ("110", "120", "119", "12345"))
 
 
 def reset_form_slots() -> list[dict[str, Any]]:
@@ -81,7 +88,8 @@ class ActionSimpler(ServicedAction):
 
     * Inside a form: explains the question being asked in other words.
     * After a guide: that guide's one-line summary (slot ``last_simple``).
-    * After a policy answer: the answer's first sentence, then its steps.
+    * After a policy answer: the answer's first sentence with every qualifier that makes it
+      true (:func:`actions.answers.summary`), then its steps.
     * Otherwise: the three things the assistant can do.
     """
 
@@ -125,7 +133,11 @@ class ActionStop(ServicedAction):
 
 
 class ActionHumanHandoff(ServicedAction):
-    """How to reach a person: the configured hotline; 110 for emergencies."""
+    """How to reach a person: the configured hotline; the emergency numbers from the table.
+
+    The emergency bubble is built from ``knowledge/data/numbers.yml`` (110, 120, 119, and
+    that 12345 is not an emergency line), so it cannot drift from the other texts.
+    """
 
     def name(self) -> str:
         return "action_human_handoff"
@@ -134,5 +146,5 @@ class ActionHumanHandoff(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_human", hotline=self.services.settings.hotline)
-        dispatcher.utter_message(response="utter_human_emergency")
+        dispatcher.utter_message(response="utter_human_emergency", emergency=emergency_numbers())
         return []

@@ -52,10 +52,22 @@ class ActionMealGuideResult(ServicedAction):
                 response="utter_meal_priority_no",
                 json_message={"citations": citations(corpus.by_id["meal-who-can-use"], corpus)},
             )
-        say_entry(dispatcher, corpus.by_id[ids["services"]], corpus, hotline=settings.hotline)
+        say_entry(
+            dispatcher,
+            corpus.by_id[ids["services"]],
+            corpus,
+            hotline=settings.hotline,
+            domain=domain,
+        )
         place = questions["meal_district"].option(district)
         if place is not None and place.extra.get("rural"):
-            say_entry(dispatcher, corpus.by_id[ids["rural"]], corpus, hotline=settings.hotline)
+            say_entry(
+                dispatcher,
+                corpus.by_id[ids["rural"]],
+                corpus,
+                hotline=settings.hotline,
+                domain=domain,
+            )
         where = corpus.by_id[ids["where"]]
         dispatcher.utter_message(
             response="utter_meal_where_ask",

@@ -23,9 +23,13 @@ class ClauseView(BaseModel):
 
 
 class SourceView(BaseModel):
+    """A source as operators see it: the full source line, its date, and how far it reaches."""
+
     id: str = Field(max_length=8)
     title: str
     date: str | None = None
+    scope: str | None = None  # yangquan | shanxi | national | elsewhere
+    plain: str | None = None  # what residents see
 
 
 class LookupHit(BaseModel):
@@ -70,7 +74,10 @@ def hit_view(corpus: Corpus, doc: Document, score: float) -> LookupHit:
             title, when = corpus.source_info(sid)
         except KeyError:
             continue
-        sources.append(SourceView(id=sid, title=title, date=when))
+        record = corpus.source_record(sid)
+        sources.append(
+            SourceView(id=sid, title=title, date=when, scope=record.scope, plain=record.plain)
+        )
     return LookupHit(
         id=doc.id,
         kind=doc.kind,

@@ -1,4 +1,11 @@
-"""Load the knowledge data (plan clauses, entries, fact-sheet sources) into a :class:`Corpus`."""
+"""Load the knowledge data (plan clauses, entries, sources and their registry) into a :class:`Corpus`.
+
+Sources are fact lines of ``sources/facts.md`` (``S1``..``S58``) and of every
+``sources/national-*.md`` (``N…`` ids, same format). Every source has an item in a registry
+(``sources/*.yml``): how far its fact reaches (``scope``: ``yangquan``, ``shanxi``,
+``national`` or ``elsewhere``), and the ``plain`` title residents see. Operators see the
+full source line.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +24,10 @@ from knowledge.documents import Document
 
 PLAN_FILE = Path("sources") / "plan.md"
 FACTS_FILE = Path("sources") / "facts.md"
+SOURCES_DIR = Path("sources")
+NATIONAL_GLOB = "national-*.md"
+NUMBERS_FILE = Path("numbers.yml")
+SCOPES = ("yangquan", "shanxi", "national", "elsewhere")
 ENTRIES_DIR = Path("entries")
 TERMS_FILE = Path("jieba") / "terms.txt"
 SYNONYMS_FILE = Path("synonyms.yml")
@@ -33,9 +45,50 @@ _ENTRY_KEYS = {
     "valid_from",
     "valid_until",
 }
-_SOURCE_LINE_RE = re.compile(r"^\s*-\s*\[(S\d+)\]\s*(.+)$")
+SOURCE_ID_RE = re.compile(r"^[SN]\d+$")
+_SOURCE_LINE_RE = re.compile(r"^\s*-\s*\[([SN]\d+)\]\s*(.+)$")
+_REGISTRY_KEYS = {
+    "id",
+    "scope",
+    "place",
+    "plain",
+    "issuer",
+    "title",
+    "number",
+    "date",
+    "address",
+    "confidence",
+    "origin",
+}
 _URL_RE = re.compile(r"\s*[:：]?\s*https?://\S+")
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One source of the registry (``knowledge/data/sources/*.yml``).
+
+    Attributes:
+        id: ``S1``..``S58`` (fact sheet) or ``N…`` (national/provincial sheets).
+        scope: How far its fact reaches (**contract**): ``yangquan``, ``shanxi``,
+            ``national`` or ``elsewhere`` (another place's practice, named in ``place``).
+        place: The other place, for ``elsewhere``.
+        plain: What residents see: issuer, short name, year.
+        issuer, title, number, date, address, confidence, origin: the full record,
+            for operators and reviewers.
+    """
+
+    id: str
+    scope: str
+    plain: str
+    place: str | None = None
+    issuer: str | None = None
+    title: str | None = None
+    number: str | None = None
+    date: str | None = None
+    address: str | None = None
+    confidence: str | None = None
+    origin: str | None = None
 
 
 @dataclass
@@ -49,7 +102,9 @@ class Corpus:
         entries: Entry documents (``kind == "entry"``).
         version: Content hash of every data file; the index is rebuilt when it changes.
         knowledge_dir: Where the data was read from.
-        sources: Fact-sheet source lines by id (``S1`` -> text of the ``[S1]`` line).
+        sources: Source lines by id (``S1`` -> text of the ``[S1]`` line of the fact sheet,
+            ``N101`` -> the ``[N101]`` line of a national sheet).
+        registry: Registry records by source id (scope and plain title).
     """
 
     documents: list[Document]
@@ -59,6 +114,22 @@ class Corpus:
     version: str
     knowledge_dir: Path
     sources: dict[str, str] = field(default_factory=dict)
+    registry: dict[str, SourceRecord] = field(default_factory=dict)
+
+    def source_record(self, sid: str) -> SourceRecord:
+        """The registry record of a source (scope, plain title, full record).
+
+        A source with a line but no registry item is treated as national with its line as
+        the title, so that nothing is ever shown without a scope.
+
+        Raises:
+            KeyError: If neither a registry item nor a source line exists.
+        """
+        record = self.registry.get(sid)
+        if record is not None:
+            return record
+        title, _when = self.source_info(sid)
+        return SourceRecord(id=sid, scope="national", plain=title)
 
     def source_info(self, sid: str) -> tuple[str, str | None]:
         """Title and date of a fact-sheet source.
@@ -73,7 +144,12 @@ class Corpus:
         Raises:
             KeyError: If the fact sheet has no such source.
         """
-        line = self.sources[sid]
+        if sid not in self.sources and sid in self.registry:
+            record = self.registry[sid]
+            parts = [record.issuer, record.title, record.number, record.date]
+            line = "，".join(str(p) for p in parts if p)
+        else:
+            line = self.sources[sid]
         title = _URL_RE.sub("", line).strip(" ;；：:")
         match = _DATE_RE.search(line)
         when = None
@@ -100,12 +176,122 @@ def content_version(knowledge_dir: Path) -> str:
 
 
 def parse_sources(text: str) -> dict[str, str]:
-    """Source lines of the fact sheet (``- [S1] ...``) by id."""
+    """Source lines of a fact sheet (``- [S1] ...`` or ``- [N101] ...``) by id."""
     sources: dict[str, str] = {}
     for line in text.splitlines():
         if m := _SOURCE_LINE_RE.match(line):
             sources.setdefault(m.group(1), m.group(2).strip())
     return sources
+
+
+def load_registry(sources_dir: Path) -> dict[str, SourceRecord]:
+    """Every registry item of ``sources_dir/*.yml`` by id.
+
+    Raises:
+        ValueError: If an item lacks a field, has an unknown scope, or an id repeats.
+    """
+    registry: dict[str, SourceRecord] = {}
+    if not sources_dir.is_dir():
+        return registry
+    for path in sorted(sources_dir.glob("*.yml")):
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if not isinstance(items, list):
+            raise ValueError(f"{path.name}: expected a list of sources")
+        for number, item in enumerate(items, start=1):
+            where = f"{path.name} item {number}"
+            if not isinstance(item, dict) or set(item) != _REGISTRY_KEYS:
+                missing = _REGISTRY_KEYS - set(item or {})
+                raise ValueError(f"{where}: expected the registry fields, missing {missing}")
+            sid = str(item["id"]).strip()
+            if not SOURCE_ID_RE.match(sid):
+                raise ValueError(f"{where}: bad source id {sid!r}")
+            if item["scope"] not in SCOPES:
+                raise ValueError(f"{where}: scope must be one of {SCOPES}")
+            if sid in registry:
+                raise ValueError(f"{where}: duplicate source id {sid}")
+
+            def text(key: str, item: dict[str, Any] = item) -> str | None:
+                value = item.get(key)
+                if value is None or value == "":
+                    return None
+                if isinstance(value, list):
+                    return " ; ".join(str(v) for v in value)
+                return str(value)
+
+            registry[sid] = SourceRecord(
+                id=sid,
+                scope=str(item["scope"]),
+                plain=str(item["plain"]).strip(),
+                place=text("place"),
+                issuer=text("issuer"),
+                title=text("title"),
+                number=text("number"),
+                date=text("date"),
+                address=text("address"),
+                confidence=text("confidence"),
+                origin=text("origin"),
+            )
+    return registry
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """One number of the numbers table (``knowledge/data/numbers.yml``)."""
+
+    number: str
+    say: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NumbersTable:
+    """The six numbers residents are given, and the rules no text may contradict."""
+
+    numbers: tuple[PhoneNumber, ...]
+    conflicts: tuple[tuple[re.Pattern[str], re.Pattern[str] | None, str], ...]
+    needs_120: re.Pattern[str]
+
+    def by_number(self, number: str) -> PhoneNumber:
+        return next(n for n in self.numbers if n.number == number)
+
+    def conflicts_in(self, text: str) -> list[str]:
+        """Why ``text`` contradicts the table (empty when it does not)."""
+        found = []
+        for pattern, unless, why in self.conflicts:
+            if pattern.search(text) and not (unless is not None and unless.search(text)):
+                found.append(why)
+        return found
+
+
+_DEFAULT_NUMBERS = Path(__file__).resolve().parent / "data" / NUMBERS_FILE
+
+
+@lru_cache(maxsize=4)
+def load_numbers(path: Path = _DEFAULT_NUMBERS) -> NumbersTable:
+    """The numbers table (one file for every entry, response and guide)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    numbers = tuple(
+        PhoneNumber(
+            number=str(item["number"]),
+            say=str(item["say"]).strip(),
+            sources=tuple(str(s) for s in item.get("sources") or ()),
+        )
+        for item in data["numbers"]
+    )
+    conflicts = tuple(
+        (
+            re.compile(str(item["pattern"])),
+            re.compile(str(item["unless"])) if item.get("unless") else None,
+            str(item["why"]),
+        )
+        for item in data["conflicts"]
+    )
+    return NumbersTable(numbers, conflicts, re.compile(str(data["needs_120"])))
+
+
+def number_conflicts(text: str) -> list[str]:
+    """Rules of the numbers table that ``text`` contradicts ("怀疑被骗打96110" ...)."""
+    return load_numbers().conflicts_in(text)
 
 
 def _as_date(value: Any, where: str) -> date | None:
@@ -173,7 +359,7 @@ def load_entries(entries_dir: Path) -> list[Document]:
 
 
 def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
-    """Read the plan, the fact sheet and the entries.
+    """Read the plan, the fact sheets, the source registry and the entries.
 
     Args:
         knowledge_dir: ``knowledge/data`` (holds ``sources/``, ``entries/``, ``terms.txt``, ``synonyms.yml``).
@@ -217,6 +403,9 @@ def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
             raise ValueError(f"duplicate document id: {doc.id}")
         by_id[doc.id] = doc
     sources = parse_sources(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+    for sheet in sorted((knowledge_dir / SOURCES_DIR).glob(NATIONAL_GLOB)):
+        for sid, line in parse_sources(sheet.read_text(encoding="utf-8")).items():
+            sources.setdefault(sid, line)
     return Corpus(
         documents=documents,
         by_id=by_id,
@@ -225,4 +414,5 @@ def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
         version=content_version(knowledge_dir),
         knowledge_dir=knowledge_dir,
         sources=sources,
+        registry=load_registry(knowledge_dir / SOURCES_DIR),
     )

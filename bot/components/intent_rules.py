@@ -52,8 +52,8 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return "ask_policy", "a question, not a stop"
     if stop.kind == "switch" and intent != "switch_topic":
         return "switch_topic", "stop and switch"
-    if intent in GUIDE_TOPIC_INTENT and is_question(text) and not asks_for_guide(text):
-        return GUIDE_TOPIC_INTENT[intent], "a question, not a guide request"
+    if intent in GUIDE_TOPIC_INTENT and not asks_for_guide(text):
+        return GUIDE_TOPIC_INTENT[intent], "not an explicit guide request: answer, then offer"
     if intent in SMALL_TALK and is_question(text) and len(text) > 6:
         return "ask_policy", "a question"
     long_question = is_question(text) and len(text) > 6

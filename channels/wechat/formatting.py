@@ -61,7 +61,7 @@ def render(
         lines: list[str] = []
         if message.text and message.text.strip():
             lines.append(message.text.strip())
-        titles = [c.title for c in message.citations if c.title]
+        titles = [citation_title(c, texts) for c in message.citations if c.title]
         if titles:
             lines.append(texts.citation_line.format(titles="；".join(dict.fromkeys(titles))))
         for button in message.buttons:
@@ -71,6 +71,13 @@ def render(
             blocks.append("\n".join(lines))
     text = "\n\n".join(blocks)
     return Rendered(parts=split_text(text, max_bytes) if text else [], payloads=payloads)
+
+
+def citation_title(citation: CitationLike, texts: Texts) -> str:
+    """What residents read for one citation: a plan clause is named as the plan's."""
+    if getattr(citation, "kind", "clause") == "clause":
+        return texts.clause_title.format(title=citation.title)
+    return citation.title
 
 
 def _size(text: str) -> int:

@@ -32,6 +32,7 @@ class Texts:
     busy: str
     button_line: str
     citation_line: str = "{titles}"
+    clause_title: str = "{title}"
     welcome_buttons: tuple[WelcomeButton, ...] = ()
     number_words: dict[str, int] = field(default_factory=dict)
 
@@ -63,6 +64,7 @@ class Texts:
             **filled,
             button_line=str(raw["button_line"]),
             citation_line=str(raw.get("citation_line") or "{titles}"),
+            clause_title=str(raw.get("clause_title") or "{title}"),
             welcome_buttons=buttons,
             number_words=words,
         )

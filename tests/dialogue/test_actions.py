@@ -41,8 +41,18 @@ async def test_confident_answer_cites_and_offers_related(
     assert first["text"] == corpus.by_id["meal-is-it-free"].text  # the entry, not the clause
     assert first["custom"]["citations"]  # cites its sources
     titles = [b["title"] for b in first["buttons"]]
-    assert titles == ["想了解：助餐补贴多少钱", "想了解：谁能用老年助餐", "想了解：助餐有哪几种"]
-    assert first["buttons"][0]["payload"] == '/ask_policy{"entry_id": "meal-subsidy-amount"}'
+    # "详细说说" opens the entry's `more`; then the related entries.
+    assert titles == [
+        "详细说说",
+        "想了解：助餐补贴多少钱",
+        "想了解：谁能用老年助餐",
+        "想了解：助餐有哪几种",
+    ]
+    assert (
+        first["buttons"][0]["payload"]
+        == '/ask_policy{"entry_id": "meal-is-it-free", "part": "more"}'
+    )
+    assert first["buttons"][1]["payload"] == '/ask_policy{"entry_id": "meal-subsidy-amount"}'
     assert slots_of(events)["last_entry_id"] == "meal-is-it-free"
 
 
@@ -53,7 +63,18 @@ async def test_clause_citation_has_id_and_title(
     dispatcher = CollectingDispatcher()
     await ActionAnswerPolicy(services).run(dispatcher, make_tracker("哪里有助餐点"), domain)
     assert dispatcher.messages[0]["custom"]["citations"] == [
-        {"clause_id": "T1", "title": corpus.by_id["T1"].title, "kind": "clause"}
+        {
+            "clause_id": "T1",
+            "title": corpus.by_id["T1"].title,
+            "kind": "clause",
+            "scope": "yangquan",
+        },
+        {
+            "clause_id": "S45",
+            "title": corpus.source_record("S45").plain,
+            "kind": "source",
+            "scope": "national",
+        },
     ]
 
 
@@ -78,18 +99,15 @@ async def test_button_payload_answers_that_entry(services, corpus, domain, pinne
     assert slots_of(events)["entry_id"] is None
 
 
-@pytest.mark.parametrize(
-    ("question", "keeps_reply_word"),
-    [("厕所装个扶手中不中", True), ("扶手能申请吗", True), ("卫生间扶手", False)],
-)
-async def test_reply_word_is_kept_only_for_a_yes_no_question(
-    services, retriever, corpus, domain, pinned_today, question: str, keeps_reply_word: bool
+@pytest.mark.parametrize("question", ["厕所装个扶手中不中", "扶手能申请吗", "卫生间扶手"])
+async def test_every_phrasing_gets_the_same_answer(
+    services, retriever, corpus, domain, pinned_today, question: str
 ) -> None:
+    """No yes/no opener is kept or dropped by the wording of the question (issue 11)."""
     retriever.answers[question] = ["adapt-handrail"]
     dispatcher = CollectingDispatcher()
     await ActionAnswerPolicy(services).run(dispatcher, make_tracker(question), domain)
-    entry = corpus.by_id["adapt-handrail"].text
-    assert dispatcher.messages[0]["text"] == (entry if keeps_reply_word else entry[2:])
+    assert dispatcher.messages[0]["text"] == corpus.by_id["adapt-handrail"].text
 
 
 async def test_past_rule_is_said_as_that_years_rule(
@@ -290,12 +308,13 @@ async def test_adaptation_result_names_years_of_trade_in_rounds(
     )
     said = texts(dispatcher)
     assert said[0] == "utter_adapt_items_intro"
-    # the guide quotes the entry: its "中。" (an answer to "中不中？") is left out
-    assert corpus.by_id["adapt-handrail"].text.startswith("中。")
-    assert said[1] == corpus.by_id["adapt-handrail"].text.removeprefix("中。")
+    assert said[1] == corpus.by_id["adapt-handrail"].text
     assert "utter_adapt_funding_dibao" in said
-    assert "utter_past_rule" in said  # the 2025 round is said as 2025's rule
-    assert corpus.by_id["tradein-2026-aging-products"].text in said
+    # only the round in force today (2026) is offered; the ended 2025 round is not
+    assert "utter_past_rule" not in said
+    trade_in = next(m for m in dispatcher.messages if m.get("response") == "utter_adapt_trade_in")
+    assert trade_in["answer"] == corpus.by_id["tradein-2026-aging-products"].text
+    assert len(said) <= 5
 
 
 # ----- repeat, simpler, stop -----

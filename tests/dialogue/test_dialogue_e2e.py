@@ -103,7 +103,9 @@ def test_adaptation_guide(stack: Stack) -> None:
     text = joined(result)
     assert "扶手" in text
     assert "低保" in text
-    assert "2025年" in text and "2026年" in text
+    # only the trade-in round in force today is offered (the stack runs on today's date)
+    assert "以旧换新" in text
+    assert len([m for m in result if m.get("text")]) <= 5
     assert citations(result)
 
 
@@ -157,7 +159,7 @@ def test_personal_numbers_never_reach_rasa_storage_or_logs(stack: Stack) -> None
     sender = new_sender()
     for label, number in NUMBERS.items():
         messages = say(stack, sender, f"我的{label}是{number}")
-        assert "不要告诉任何人" in joined(messages)
+        assert "谁要都不能给" in joined(messages)
         assert number not in joined(messages)
     leaks = []
     with sqlite3.connect(stack.tracker_db) as db:

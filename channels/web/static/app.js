@@ -126,8 +126,15 @@
 
   function citationLine(citations) {
     if (!citations || !citations.length) { return ""; }
+    var seen = {};
     return T.cite_prefix + citations.map(function (c) {
-      return c.title || c.clause_id;
+      var title = c.title || c.clause_id;
+      // A plan clause is named as the plan's; a source shows its plain title.
+      return c.kind === "source" ? title : T.cite_clause.replace("{title}", title);
+    }).filter(function (t) {
+      if (seen[t]) { return false; }
+      seen[t] = true;
+      return true;
     }).join(T.cite_separator);
   }
 
@@ -235,7 +242,8 @@
           return {
             clause_id: String(c.clause_id || ""),
             title: String(c.title || ""),
-            kind: c.kind === "source" ? "source" : "clause"
+            kind: c.kind === "source" ? "source" : "clause",
+            scope: String(c.scope || "")
           };
         }),
         last_of_turn: false,
