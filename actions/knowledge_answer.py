@@ -46,6 +46,8 @@ TOP_K = 5
 # A follow-up is short: at most this many characters once filler is removed.
 FOLLOW_UP_CHARS = 10
 FOLLOW_UP_RELAX = 0.3
+# With a weak scam cue, a scam entry this much below the threshold still warns.
+SCAM_RELAX = 0.2
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Topics with a step-by-step guide, and the intent that starts it.
 GUIDES = {"meal": "/start_meal_guide", "adaptation": "/start_adaptation_guide"}
@@ -116,10 +118,15 @@ class KnowledgeAnswer:
         """Whether to warn: the patterns fired, or one cue that retrieval confirms."""
         if signal.fired:
             return True
-        if not signal.any or result is None or not result.hits:
+        if result is None or not result.hits:
             return False
-        top = result.hits[0].document
-        return top.topic == "scam" and self.confident(result)
+        top = self.best_entry(result)
+        if top is None or top.topic != "scam":
+            return False
+        # Retrieval over the scam entries is a detector of its own: a confident scam entry
+        # warns even with no pattern; one weak cue lowers the bar.
+        bar = self.threshold - (SCAM_RELAX if signal.any else 0.0)
+        return result.confidence >= bar
 
     def last_entry(self, tracker: Tracker) -> Document | None:
         doc = self.corpus.by_id.get(tracker.get_slot("last_entry_id") or "")
@@ -233,7 +240,7 @@ class KnowledgeAnswer:
                 self.corpus,
                 hotline=self.hotline,
                 buttons=related_buttons(related, domain, exclude=[entry.id]),
-                question=text,
+                domain=domain,
             )
             reply.entry = entry
             if _GAP_RE.search(entry.text) and not _CONTACT_RE.search(entry.text):

@@ -23,6 +23,11 @@ HOME_CITY = "阳泉市"
 # Names that mean Yangquan here (the plan's districts and counties, and the city itself).
 HOME_NAMES = ("阳泉", "城区", "矿区", "郊区", "平定", "盂县", "高新区", "开发区")
 _NO_NAME = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# A county named without its suffix ("寿阳", "孝义") counts when the name is rare as a word
+# in jieba's dictionary; common words that are also place names ("东方", "和平") do not.
+RARE_WORD_FREQ = 200
+COMMON_WORD_FREQ = 1000
+_SUFFIXES = ("自治县", "自治旗", "县", "区", "市", "旗")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,29 @@ class Place:
     @property
     def in_shanxi(self) -> bool:
         return self.province == HOME_PROVINCE
+
+
+@lru_cache(maxsize=1)
+def _word_freq() -> dict[str, int]:
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ  # type: ignore[no-any-return]
+
+
+def _short_district(district: str) -> str:
+    for suffix in _SUFFIXES:
+        if district.endswith(suffix) and len(district) - len(suffix) >= 2:
+            return district[: -len(suffix)]
+    return district
+
+
+def _named_in_text(district: str, text: str) -> bool:
+    """Whether the text names the district: in full, or by a rare short name."""
+    if district in text:
+        return True
+    short = _short_district(district)
+    return short != district and short in text and _word_freq().get(short, 0) < RARE_WORD_FREQ
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +89,46 @@ def _value(row: Any, key: str) -> str:
     return value if isinstance(value, str) and value and value not in _NO_NAME else ""
 
 
+@lru_cache(maxsize=1)
+def _rare_counties() -> dict[str, tuple[str, str]]:
+    """Short county names that are rare words ("寿阳" -> ("寿阳县", "140725"))."""
+    cpca = _cpca()
+    cpca.transform(["阳泉"])  # loads the gazetteer
+    freq = _word_freq()
+    found: dict[str, tuple[str, str]] = {}
+    for info in cpca.ad_2_addr_dict.values():
+        if info.rank != info.RANK_COUNTY:
+            continue
+        short = _short_district(info.name)
+        if short != info.name and freq.get(short, 0) < RARE_WORD_FREQ:
+            found.setdefault(short, (info.name, str(info.adcode)))
+    return found
+
+
+def _province_of(adcode: str) -> str:
+    info = _cpca().ad_2_addr_dict.get(adcode[:2] + "0000000000") or _cpca().ad_2_addr_dict.get(
+        adcode[:2] + "0000"
+    )
+    return str(info.name) if info is not None else ""
+
+
+def _county_by_short_name(text: str) -> Place | None:
+    """A county the gazetteer's matcher missed because its suffix was left out (寿阳, 昔阳)."""
+    freq = _word_freq()
+    for short, (_full, adcode) in _rare_counties().items():
+        at = text.find(short)
+        if at < 0 or any(short.startswith(h) for h in HOME_NAMES):
+            continue
+        # Not when it is the edge of a common word: 一城阳光 is not 城阳.
+        before, after = text[max(at - 1, 0) : at + 1], text[at + len(short) - 1 : at + len(short) + 1]
+        if any(len(w) == 2 and freq.get(w, 0) >= COMMON_WORD_FREQ for w in (before, after)):
+            continue
+        if adcode.startswith("1403"):  # Yangquan's own counties
+            return None
+        return Place(name=short, province=_province_of(adcode))
+    return None
+
+
 def other_place(text: str) -> Place | None:
     """The first place other than Yangquan that ``text`` names, if any."""
     text = (text or "").strip()
@@ -77,18 +145,18 @@ def other_place(text: str) -> Place | None:
     named_city = int(row.get("市_pos", -1)) >= 0
     named_district = int(row.get("区_pos", -1)) >= 0
     if not (named_province or named_city or named_district):
-        return None
+        return _county_by_short_name(text)
     if city == HOME_CITY:
         return None
     if named_district and not (named_city or named_province):
         # A district alone: only when written in full (朝阳区, not 东方 in "去东方旅游")
         # and not one of Yangquan's own names.
-        if any(district.startswith(h) for h in HOME_NAMES) or district not in text:
+        if any(district.startswith(h) for h in HOME_NAMES) or not _named_in_text(district, text):
             return None
     if province == HOME_PROVINCE and not city:
         return None  # "山西的政策": the province Yangquan is in
     if named_district and not (named_city or named_province):
-        return Place(name=district, province=province)
+        return Place(name=district if district in text else _short_district(district), province=province)
     parts = []
     if named_province or not (city and named_city):
         parts.append(_short(province))

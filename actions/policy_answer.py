@@ -13,7 +13,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import decode_entry_id, related_buttons, retriever_of, say_entry
+from actions.answers import (
+    decode_entry_id,
+    related_buttons,
+    retriever_of,
+    say_entry,
+    say_entry_part,
+)
 from actions.base import ServicedAction
 from actions.choices import load_answers
 from actions.knowledge_answer import TOP_K, KnowledgeAnswer
@@ -64,7 +70,7 @@ class ActionAnswerPolicy(ServicedAction):
             related: list[Any] = []
             part = _latest_entity(tracker, "part")
             if doc is not None and part:
-                return events + self._say_part(dispatcher, doc, part)
+                return events + self._say_part(dispatcher, doc, part, domain)
             if doc is None:
                 topic = _latest_entity(tracker, "topic") or load_answers()["intent_topic"].get(
                     intent
@@ -87,6 +93,7 @@ class ActionAnswerPolicy(ServicedAction):
                 corpus,
                 hotline=settings.hotline,
                 buttons=related_buttons(related, domain, exclude=[doc.id]),
+                domain=domain,
             )
             return events + [
                 SlotSet("last_entry_id", doc.id),
@@ -104,17 +111,14 @@ class ActionAnswerPolicy(ServicedAction):
         )
         return events + reply.events
 
-    @staticmethod
-    def _say_part(dispatcher: CollectingDispatcher, doc: Any, part: str) -> list[dict[str, Any]]:
-        from actions import answers
-
-        say_part = getattr(answers, "say_entry_part", None)
-        if say_part is not None:
-            say_part(dispatcher, doc, part)
-        elif part == "steps":
-            answers.say_steps(dispatcher, doc)
-        elif doc.more:
-            dispatcher.utter_message(text=doc.more)
+    def _say_part(
+        self, dispatcher: CollectingDispatcher, doc: Any, part: str, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        corpus = retriever_of(self.services).corpus
+        if not say_entry_part(dispatcher, doc, part, corpus, domain=domain):
+            say_entry(
+                dispatcher, doc, corpus, hotline=self.services.settings.hotline, domain=domain
+            )
         return [SlotSet("last_entry_id", doc.id)]
 
 

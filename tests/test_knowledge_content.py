@@ -470,3 +470,24 @@ def test_eval_set() -> None:
         noise[item["noise"]] += 1
     for kind in NOISE_KINDS - {"none"}:
         assert noise[kind] >= 30, (kind, noise[kind])
+
+
+def test_no_entry_is_a_paraphrase_of_another() -> None:
+    """Every entry answers its own sub-question: no two first bubbles share most of their
+    character pairs (Jaccard above 0.7 of character bigrams)."""
+    import itertools
+
+    def pairs(text: str) -> set[str]:
+        return {text[i : i + 2] for i in range(len(text) - 1)}
+
+    bubbles = [(e["id"], pairs(e["answer"])) for e in ENTRIES]
+    close = [
+        (a, b)
+        for (a, x), (b, y) in itertools.combinations(bubbles, 2)
+        if len(x & y) / max(1, len(x | y)) > 0.7
+    ]
+    assert not close
+
+
+def test_at_least_400_entries() -> None:
+    assert len(ENTRIES) >= 400

@@ -157,3 +157,10 @@ async def test_an_honest_gap_always_says_who_to_ask(services, retriever, corpus,
     retriever.answers["这个阳泉有吗"] = [entry.id]
     dispatcher, _ = await answer(services, domain, "这个阳泉有吗")
     assert texts(dispatcher)[1].startswith("utter_gap_contact")
+
+
+def test_a_county_named_without_its_suffix_is_found() -> None:
+    for text, name in [("寿阳的养老院多少钱", "寿阳"), ("昔阳那边有助餐吗", "昔阳")]:
+        place = other_place(text)
+        assert place is not None and place.name == name and place.in_shanxi
+    assert other_place("一城阳光泉漾太行是什么活动") is None  # not 城阳 (Qingdao)
