@@ -40,12 +40,14 @@ class Need:
 
     Attributes:
         text: What to search with (the message itself when it is short).
+        core: The clauses that ask (the message itself when it is short).
         reduced: Whether the message was long and was reduced.
         unwell: The writer says they (or the person they care for) are ill or frail.
         alone: The writer says they live alone or have no one to help.
     """
 
     text: str
+    core: str
     reduced: bool
     unwell: bool
     alone: bool
@@ -69,7 +71,7 @@ class NeedFinder:
         unwell = bool(_UNWELL_RE.search(text))
         alone = bool(_ALONE_RE.search(text))
         if len(text) <= SHORT_MESSAGE_CHARS:
-            return Need(text, False, unwell, alone)
+            return Need(text, text, False, unwell, alone)
         clauses = [c.strip() for c in _CLAUSE_RE.findall(text) if c.strip()]
         asking = [c for c in clauses if is_question(c)]
         core = " ".join(asking[-2:]) if asking else (clauses[-1] if clauses else text)
@@ -79,4 +81,4 @@ class NeedFinder:
             if w not in core and len(w) > 1
         ]
         reduced = " ".join([core, *keywords]).strip()
-        return Need(reduced or text, True, unwell, alone)
+        return Need(reduced or text, core, True, unwell, alone)

@@ -440,6 +440,8 @@ class Normalizer:
             and window[1:] not in self.vocabulary
         ):
             for i in range(length):
+                if self.analyzer.word_frequency(window[i]) > _FUNCTION_CHAR_FREQ:
+                    continue  # 不, 吗, 了 ... are not typos (老年餐不 is not 老年餐桌)
                 masked = self._by_mask.get((i, window[:i] + window[i + 1 :]))
                 if masked:
                     return 2, masked[0]
