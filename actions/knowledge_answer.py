@@ -63,7 +63,9 @@ _OUT_OF_PLAN_RE = re.compile(
 )
 # An answer that says Yangquan has published nothing must say who to ask.
 _GAP_RE = re.compile(r"没有公开|没公开|没有找到|没找到|不清楚|没有资料|没有查到|没查到|没有写|没写")
-_CONTACT_RE = re.compile(r"社区|村委会|居委会|12345|12333|医保|民政|人社|部门|窗口|医院|银行|卫健|公安|110")
+_CONTACT_RE = re.compile(
+    r"社区|村委会|居委会|12345|12333|医保|民政|人社|部门|窗口|医院|银行|卫健|公安|110"
+)
 GAP_CONTACT = {"pension": "utter_gap_contact_pension", "ltc": "utter_gap_contact_ltc"}
 _YES_NO_ONLY_RE = re.compile(
     r"^(好|好的|好吧|行|行吧|中|中吧|对|对的|是|是的|嗯|嗯嗯|可以|没问题|不|不是|不对|不用|不要|没有|没|不行|不中)"
@@ -209,7 +211,9 @@ class KnowledgeAnswer:
         if scam_follow_up or self.scam_check(normalized, signal, result):
             dispatcher.utter_message(response="utter_scam_warning")
             reply.warned_scam = True
-            if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
+            if not self.confident(result) or (
+                result.hits and result.hits[0].document.topic != "scam"
+            ):
                 scam_result = self.search(need.text, topics={"scam"})
                 if scam_result.hits:
                     result = scam_result

@@ -120,7 +120,10 @@ def _county_by_short_name(text: str) -> Place | None:
         if at < 0 or any(short.startswith(h) for h in HOME_NAMES):
             continue
         # Not when it is the edge of a common word: 一城阳光 is not 城阳.
-        before, after = text[max(at - 1, 0) : at + 1], text[at + len(short) - 1 : at + len(short) + 1]
+        before, after = (
+            text[max(at - 1, 0) : at + 1],
+            text[at + len(short) - 1 : at + len(short) + 1],
+        )
         if any(len(w) == 2 and freq.get(w, 0) >= COMMON_WORD_FREQ for w in (before, after)):
             continue
         if adcode.startswith("1403"):  # Yangquan's own counties
@@ -148,15 +151,18 @@ def other_place(text: str) -> Place | None:
         return _county_by_short_name(text)
     if city == HOME_CITY:
         return None
-    if named_district and not (named_city or named_province):
-        # A district alone: only when written in full (朝阳区, not 东方 in "去东方旅游")
-        # and not one of Yangquan's own names.
-        if any(district.startswith(h) for h in HOME_NAMES) or not _named_in_text(district, text):
-            return None
+    # A district alone: only when written in full or by a rare short name (朝阳区, 孝义; not
+    # 东方 in "去东方旅游") and not one of Yangquan's own names.
+    district_only = named_district and not (named_city or named_province)
+    home = any(district.startswith(h) for h in HOME_NAMES)
+    if district_only and (home or not _named_in_text(district, text)):
+        return None
     if province == HOME_PROVINCE and not city:
         return None  # "山西的政策": the province Yangquan is in
     if named_district and not (named_city or named_province):
-        return Place(name=district if district in text else _short_district(district), province=province)
+        return Place(
+            name=district if district in text else _short_district(district), province=province
+        )
     parts = []
     if named_province or not (city and named_city):
         parts.append(_short(province))

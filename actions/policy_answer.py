@@ -84,8 +84,7 @@ class ActionAnswerPolicy(ServicedAction):
                 dispatcher.utter_message(response="utter_switch_ask")
                 return events
             related = [
-                h.document
-                for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
+                h.document for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
             ]
             say_entry(
                 dispatcher,

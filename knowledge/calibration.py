@@ -46,7 +46,9 @@ FEATURES = (
 )
 
 
-def features(entry_hits: Sequence[Hit], coverage: float, query_chars: int, heuristic: float) -> list[float]:
+def features(
+    entry_hits: Sequence[Hit], coverage: float, query_chars: int, heuristic: float
+) -> list[float]:
     """The signals of one search, in :data:`FEATURES` order (entry hits only, best first)."""
     if not entry_hits:
         return [0.0] * len(FEATURES)
@@ -82,7 +84,8 @@ class Calibration:
 
     def probability(self, x: Sequence[float]) -> float:
         z = self.intercept + sum(
-            c * (v - m) / (s or 1.0) for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True)
+            c * (v - m) / (s or 1.0)
+            for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True)
         )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -108,7 +111,9 @@ def load_calibration(knowledge_dir: Path) -> Calibration | None:
         return None
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if tuple(data.get("features") or ()) != FEATURES:
-        raise ValueError(f"{path}: fitted on other features; run python -m knowledge calibrate --write")
+        raise ValueError(
+            f"{path}: fitted on other features; run python -m knowledge calibrate --write"
+        )
     return Calibration(
         tuple(map(float, data["mean"])),
         tuple(map(float, data["scale"])),
@@ -212,7 +217,9 @@ def write(calibration: Calibration, knowledge_dir: Path, note: str) -> Path:
         "# (python -m knowledge calibrate --write; see knowledge/calibration.py). Never on tests/eval/test.\n"
         f"# {note}\n"
     )
-    path.write_text(header + yaml.safe_dump(calibration.as_dict(), sort_keys=False), encoding="utf-8")
+    path.write_text(
+        header + yaml.safe_dump(calibration.as_dict(), sort_keys=False), encoding="utf-8"
+    )
     return path
 
 
@@ -220,5 +227,7 @@ def format_curve(points: list[Point], chosen: Point) -> str:
     lines = [f"{'threshold':>9} {'answered':>8} {'precision':>9} {'recall':>7}"]
     for p in points:
         mark = "  <- chosen" if p is chosen else ""
-        lines.append(f"{p.threshold:>9.3f} {p.answered:>8} {p.precision:>9.3f} {p.recall:>7.3f}{mark}")
+        lines.append(
+            f"{p.threshold:>9.3f} {p.answered:>8} {p.precision:>9.3f} {p.recall:>7.3f}{mark}"
+        )
     return "\n".join(lines)

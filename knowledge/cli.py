@@ -173,9 +173,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = evaluate(retriever, questions)
     if args.ablation:
-        from textnorm.vocabulary import Vocabulary
-
         from knowledge.retriever import Retriever
+        from textnorm.vocabulary import Vocabulary
 
         v = retriever.vocabulary
         plain = Retriever(

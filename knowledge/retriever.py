@@ -262,7 +262,9 @@ class Retriever:
         ]
         confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
         if hits and self.calibration is not None and mode == "hybrid":
-            confidence = round(self.calibration.probability(self._features(nq, hits, confidence)), 4)
+            confidence = round(
+                self.calibration.probability(self._features(nq, hits, confidence)), 4
+            )
         return SearchResult(str(query), nq.text, hits, confidence, confidence >= self.threshold)
 
     def _features(self, nq: NormalizedQuery, hits: list[Hit], heuristic: float) -> list[float]:

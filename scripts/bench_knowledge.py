@@ -59,7 +59,9 @@ def load_queries(path: Path | None) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="embedding model (default: the setting)")
-    parser.add_argument("--queries", type=Path, default=ROOT / "tests" / "eval" / "dev" / "questions.yml")
+    parser.add_argument(
+        "--queries", type=Path, default=ROOT / "tests" / "eval" / "dev" / "questions.yml"
+    )
     parser.add_argument("--n", type=int, default=300, help="timed queries")
     parser.add_argument("--warmup", type=int, default=30)
     args = parser.parse_args()

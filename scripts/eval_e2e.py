@@ -144,7 +144,9 @@ def run_questions(client: httpx.Client, url: str, path: Path, form_qs: list[str]
             t.n += 1
             t.good += ok
             if group in {"policy", "in_domain", "unanswerable", "other_place"}:
-                t.bare_fallback += bool(BARE_FALLBACK_RE.search(joined)) and not REFERRAL_RE.search(joined)
+                t.bare_fallback += bool(BARE_FALLBACK_RE.search(joined)) and not REFERRAL_RE.search(
+                    joined
+                )
             if not ok and key != "all":
                 t.failures.append((str(item["q"]), turn.texts[:4]))
     return {"groups": groups, "latencies": latencies}
@@ -157,12 +159,14 @@ def run_conversations(client: httpx.Client, url: str, path: Path, form_qs: list[
         sender = f"evalc-{uuid.uuid4().hex[:12]}"
         for step in conv.get("turns") or []:
             turn = send(client, url, sender, str(step["user"]))
-            (kind, value), = (step.get("check") or {"any": True}).items()
+            ((kind, value),) = (step.get("check") or {"any": True}).items()
             ok = check(kind, value, turn, form_qs)
             tally.n += 1
             tally.good += ok
             if not ok:
-                tally.failures.append((f"{conv.get('name')}: {step['user']} [{kind}]", turn.texts[:4]))
+                tally.failures.append(
+                    (f"{conv.get('name')}: {step['user']} [{kind}]", turn.texts[:4])
+                )
     return tally
 
 
@@ -173,16 +177,22 @@ def table(name: str, result: dict[str, Any], convs: Tally | None) -> tuple[str, 
     for key in ["all", *sorted(k for k in groups if k != "all")]:
         t = groups[key]
         lines.append(f"{key:<14}{t.n:>5}{t.good:>7}{t.good / max(t.n, 1):>8.3f}")
-    in_dom = [groups[k] for k in ("policy", "in_domain", "unanswerable", "other_place") if k in groups]
+    in_dom = [
+        groups[k] for k in ("policy", "in_domain", "unanswerable", "other_place") if k in groups
+    ]
     n_in = sum(t.n for t in in_dom)
     bare = sum(t.bare_fallback for t in in_dom)
     lines.append(f"bare fallback on in-domain questions: {bare}/{n_in} = {bare / max(n_in, 1):.3f}")
     if convs is not None:
-        lines.append(f"conversation turns good: {convs.good}/{convs.n} = {convs.good / max(convs.n, 1):.3f}")
+        lines.append(
+            f"conversation turns good: {convs.good}/{convs.n} = {convs.good / max(convs.n, 1):.3f}"
+        )
     lat = sorted(result["latencies"])
     if lat:
         p95 = lat[int(0.95 * (len(lat) - 1))]
-        lines.append(f"latency per message: p50 {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms (one user)")
+        lines.append(
+            f"latency per message: p50 {statistics.median(lat):.0f} ms, p95 {p95:.0f} ms (one user)"
+        )
     all_t = groups.get("all", Tally())
     if all_t.good / max(all_t.n, 1) < TARGET_GOOD:
         misses.append("overall good below 0.90")
@@ -191,7 +201,10 @@ def table(name: str, result: dict[str, Any], convs: Tally | None) -> tuple[str, 
             misses.append(f"group {key} below 0.90")
     if "scam" in groups and groups["scam"].good < groups["scam"].n * TARGET_SCAM:
         misses.append("a scam first reply does not warn")
-    if "other_place" in groups and groups["other_place"].good < groups["other_place"].n * TARGET_OTHER_PLACE:
+    if (
+        "other_place" in groups
+        and groups["other_place"].good < groups["other_place"].n * TARGET_OTHER_PLACE
+    ):
         misses.append("an other-place question not answered honestly")
     if bare / max(n_in, 1) > TARGET_BARE_FALLBACK:
         misses.append("bare fallback above 5 %")
@@ -201,8 +214,12 @@ def table(name: str, result: dict[str, Any], convs: Tally | None) -> tuple[str, 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", action="append", choices=["dev", "test"], help="dev, test or both (default both)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--set", action="append", choices=["dev", "test"], help="dev, test or both (default both)"
+    )
     parser.add_argument("--url", help="use a running app instead of starting the stack")
     parser.add_argument("--failures", type=int, default=0, help="print N failures per group")
     parser.add_argument("--json", type=Path, help="write the numbers to this file")

@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.intent_rules import guarded_intent
 
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class IntentGuard(GraphComponent):
     """Corrects the predicted intent with the shared signal patterns (see module doc)."""

@@ -140,5 +140,7 @@ def normalize(text: str, normalizer: Normalizer) -> str:
 def _read_vocabulary(config: dict[str, Any]) -> Vocabulary:
     vocabulary = load_vocabulary(Path(config["knowledge_dir"]))
     if not vocabulary.terms:
-        logger.warning("no domain terms in %s: pinyin and homophone repair is weak", config["knowledge_dir"])
+        logger.warning(
+            "no domain terms in %s: pinyin and homophone repair is weak", config["knowledge_dir"]
+        )
     return vocabulary

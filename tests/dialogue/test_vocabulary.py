@@ -81,8 +81,18 @@ def test_textnorm_imports_only_its_three_libraries() -> None:
     import ast
 
     allowed = {"jieba", "pypinyin", "yaml", "textnorm", "__future__"}
-    stdlib_ok = {"logging", "re", "unicodedata", "collections", "dataclasses", "itertools",
-                 "pathlib", "typing", "functools", "math"}
+    stdlib_ok = {
+        "logging",
+        "re",
+        "unicodedata",
+        "collections",
+        "dataclasses",
+        "itertools",
+        "pathlib",
+        "typing",
+        "functools",
+        "math",
+    }
     for path in (ROOT / "textnorm").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -114,7 +114,10 @@ def test_no_nlu_example_uses_a_word_only_the_test_set_has() -> None:
 
 def test_no_test_question_is_an_nlu_example() -> None:
     examples = set(added_since_freeze(nlu_examples(), "nlu_examples"))
-    questions = {str(q["q"]).strip() for q in yaml.safe_load((TEST_DIR / "questions.yml").read_text(encoding="utf-8"))}
+    questions = {
+        str(q["q"]).strip()
+        for q in yaml.safe_load((TEST_DIR / "questions.yml").read_text(encoding="utf-8"))
+    }
     assert not questions & examples
 
 

@@ -11,7 +11,9 @@ from tests.dialogue.conftest import make_tracker, texts
 
 async def answer(services, domain, text: str, **kwargs):  # type: ignore[no-untyped-def]
     dispatcher = CollectingDispatcher()
-    events = await ActionAnswerPolicy(services).run(dispatcher, make_tracker(text, **kwargs), domain)
+    events = await ActionAnswerPolicy(services).run(
+        dispatcher, make_tracker(text, **kwargs), domain
+    )
     return dispatcher, events
 
 
@@ -47,7 +49,9 @@ async def test_a_privacy_worry_is_answered_plainly(services, retriever, domain) 
     assert "身份证号" in said and "不需要" in said
 
 
-async def test_what_to_do_right_after_a_scam_answer_warns_first(services, retriever, domain) -> None:
+async def test_what_to_do_right_after_a_scam_answer_warns_first(
+    services, retriever, domain
+) -> None:
     retriever.answers["那我现在该咋办"] = ["scam-call-110"]
     dispatcher, _ = await answer(
         services, domain, "那我现在该咋办", slots={"last_entry_id": "scam-impersonate-family"}
@@ -67,9 +71,19 @@ async def test_another_city_is_named_and_referred(services, retriever, corpus, d
 
 
 def test_yangquan_places_are_home() -> None:
-    for text in ["城区有老年食堂吗", "矿区的日间照料中心", "平定县能改造吗", "盂县农村助餐", "阳泉市郊区"]:
+    for text in [
+        "城区有老年食堂吗",
+        "矿区的日间照料中心",
+        "平定县能改造吗",
+        "盂县农村助餐",
+        "阳泉市郊区",
+    ]:
         assert other_place(text) is None, text
-    for text, name in [("太原的助餐补贴多少", "太原"), ("河北的改造政策", "河北"), ("北京朝阳区长护险", "北京朝阳区")]:
+    for text, name in [
+        ("太原的助餐补贴多少", "太原"),
+        ("河北的改造政策", "河北"),
+        ("北京朝阳区长护险", "北京朝阳区"),
+    ]:
         place = other_place(text)
         assert place is not None and place.name == name
 
@@ -97,17 +111,23 @@ async def test_a_question_about_a_guide_topic_offers_the_guide(services, retriev
     assert offer["buttons"][0]["payload"] == "/start_meal_guide"
 
 
-async def test_plainly_outside_the_plan_is_refused_with_a_referral(services, retriever, domain) -> None:
+async def test_plainly_outside_the_plan_is_refused_with_a_referral(
+    services, retriever, domain
+) -> None:
     retriever.confident = False
     dispatcher, _ = await answer(services, domain, "明天阳泉下雨不", intent="out_of_scope")
     assert texts(dispatcher) == ["utter_out_of_plan"]
-    assert "12345" in domain["responses"]["utter_out_of_plan"][0]["text"].replace("{hotline}", "12345")
+    assert "12345" in domain["responses"]["utter_out_of_plan"][0]["text"].replace(
+        "{hotline}", "12345"
+    )
 
 
 async def test_a_pension_referral_names_12333(services, retriever, domain) -> None:
     retriever.confident = False
     text = "我的养老金这个月少了几十块"
-    retriever.answers[text] = ["pension-who-to-ask"] if "pension-who-to-ask" in retriever.corpus.by_id else []
+    retriever.answers[text] = (
+        ["pension-who-to-ask"] if "pension-who-to-ask" in retriever.corpus.by_id else []
+    )
     pension = [d.id for d in retriever.corpus.entries if d.topic == "pension"][:2]
     retriever.answers[text] = pension
     dispatcher, _ = await answer(services, domain, text)
@@ -116,7 +136,9 @@ async def test_a_pension_referral_names_12333(services, retriever, domain) -> No
         assert "12333" in domain["responses"]["utter_referral_contact_pension"][0]["text"]
 
 
-async def test_stop_and_switch_takes_up_the_new_request(services, retriever, corpus, domain) -> None:
+async def test_stop_and_switch_takes_up_the_new_request(
+    services, retriever, corpus, domain
+) -> None:
     retriever.answers["我想问养老院咋收费"] = ["meal-in-care-homes"]
     dispatcher, _ = await answer(
         services, domain, "算了，我想问养老院咋收费", intent="switch_topic"

@@ -61,7 +61,9 @@ def test_ordinary_questions_do_not_fire(text: str) -> None:
     assert not scam_signal(text).fired, scam_signal(text)
 
 
-@pytest.mark.parametrize("intent", ["ask_policy", "ask_meal", "out_of_scope", "nlu_fallback", "inform", "greet"])
+@pytest.mark.parametrize(
+    "intent", ["ask_policy", "ask_meal", "out_of_scope", "nlu_fallback", "inform", "greet"]
+)
 def test_a_described_scam_becomes_describe_suspicious_whatever_the_classifier_said(
     intent: str,
 ) -> None:
@@ -112,7 +114,9 @@ def test_a_specific_question_never_starts_a_guide() -> None:
     assert guarded_intent("start_meal_guide", "帮我一步步看看助餐") is None
 
 
-@pytest.mark.parametrize("text", ["那要钱不", "去哪儿办", "我妈能去吗", "多大岁数能吃", "政府管这个不"])
+@pytest.mark.parametrize(
+    "text", ["那要钱不", "去哪儿办", "我妈能去吗", "多大岁数能吃", "政府管这个不"]
+)
 def test_follow_ups_are_questions(text: str) -> None:
     assert is_question(text)
 
