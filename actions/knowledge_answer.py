@@ -193,6 +193,9 @@ class KnowledgeAnswer:
 
         normalized = self.retriever.normalize(text).text
         signal = scam_signal(normalized)
+        guard = (tracker.latest_message or {}).get("intent_guard") or {}
+        if guard.get("from") == "describe_suspicious" and not signal.any:
+            signal = ScamSignal(weak=("classifier",))  # the NLU thought so: a weak cue
         need = self.needs.find(text)
         result = self.choose(text, self.search(need.text), tracker)
         last = self.last_entry(tracker)

@@ -124,3 +124,16 @@ def test_follow_ups_are_questions(text: str) -> None:
 @pytest.mark.parametrize("text", ["城区吧", "一个人住", "还没有", "低保户"])
 def test_form_answers_are_not_questions(text: str) -> None:
     assert not is_question(text)
+
+
+def test_the_classifier_alone_does_not_start_the_scam_check() -> None:
+    assert guarded_intent("describe_suspicious", "我爸癌症晚期了，想让他少受点罪") == (
+        "ask_policy",
+        "no scam cue",
+    )
+    assert guarded_intent("describe_suspicious", SCAMS[0]) is None
+
+
+def test_a_handoff_needs_a_person_or_a_phone() -> None:
+    assert guarded_intent("request_human", "想跟团出去转转")[0] == "ask_policy"  # type: ignore[index]
+    assert guarded_intent("request_human", "我要找人工客服") is None
