@@ -34,7 +34,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ),
     (
         "transfer",
-        r"(转账|汇款|打钱|转钱|转款|把钱转|钱转过去|汇过去|转过去|转给|打到.{0,4}(卡|账户))",
+        r"(转账|汇款|打钱|转钱|转款|把钱转|钱转过去|汇过去|转过去|转给|打到.{0,4}(卡|账户))|"
+        r"(转|汇|打)了.{0,6}(万|千|块|元|钱)",
     ),
     (
         "fee_first",
@@ -253,7 +254,7 @@ _QUESTION_RE = re.compile(
 # Explicit requests to be walked through (the guides ask a few questions, then say what
 # applies). "帮我报个名" or "我想办" is answered first and the guide is offered.
 _GUIDE_REQUEST_RE = re.compile(
-    r"(帮|替|给)(我|俺|咱|老人|我妈|我爸|我们).{0,6}(看看|瞅瞅|瞧瞧|查查|查一查|算算|判断|捋捋)|"
+    r"(帮|替|给)(我|俺|咱|老人|我妈|我爸|我们).{0,6}(看看|瞅瞅|瞧瞧|查查|查一查|查一下|查下|算算|判断|捋捋)|"
     r"一步步|一步一步|引导|带我|问我几个|问几个问题|能享受哪些|能享受什么"
 )
 

@@ -17,7 +17,7 @@ _HELP_RE = re.compile(
     re.I,
 )
 _ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真假|推送|发的", re.I)
-_HUMAN_RE = re.compile(r"人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
+_HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
 # Intents whose meaning no pattern may override.
