@@ -194,8 +194,11 @@ class KnowledgeAnswer:
         normalized = self.retriever.normalize(text).text
         signal = scam_signal(normalized)
         guard = (tracker.latest_message or {}).get("intent_guard") or {}
-        if guard.get("from") == "describe_suspicious" and not signal.any:
-            signal = ScamSignal(weak=("classifier",))  # the NLU thought so: a weak cue
+        classifier_scam = guard.get("from") == "describe_suspicious" and not signal.fired
+        if classifier_scam:
+            # The classifier alone thought it a scam. A missed scam is the worst failure, so
+            # the warning is still said first; the scam check's questions are not started.
+            signal = ScamSignal(strong=("classifier",))
         need = self.needs.find(text)
         result = self.choose(text, self.search(need.text), tracker)
         last = self.last_entry(tracker)

@@ -44,8 +44,8 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     signal = scam_signal(text)
     if intent == "describe_suspicious":
         # The classifier alone is not enough to start the scam check: with no scam cue at
-        # all the message goes to the knowledge base, which still warns when retrieval finds
-        # a scam (actions/knowledge_answer.py counts this as a weak cue).
+        # all the message goes to the knowledge base, which still says the warning first
+        # (actions/knowledge_answer.py) and then answers, without the questionnaire.
         return None if signal.any else ("ask_policy", "no scam cue")
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
