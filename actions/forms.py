@@ -102,7 +102,9 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         if parsed is None and self.is_new_question(text):
             from actions.policy_answer import knowledge_answer
 
-            knowledge_answer(self).respond(dispatcher, tracker, text, domain or {}, in_form=True)
+            knowledge_answer(self.services).respond(
+                dispatcher, tracker, text, domain or {}, in_form=True
+            )
             dispatcher.utter_message(response="utter_back_to_form")
             return {slot: None}
         if parsed is None:

@@ -49,13 +49,11 @@ FOLLOW_UP_RELAX = 0.3
 # With a weak scam cue, a scam entry this much below the threshold still warns.
 SCAM_RELAX = 0.2
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
-# Topics with a step-by-step guide, and the intent that starts it.
-GUIDES = {"meal": "/start_meal_guide", "adaptation": "/start_adaptation_guide"}
-# Topics whose questions go to a hotline other than 12345 (where a source names it).
-TOPIC_CONTACT = {
-    "pension": "utter_referral_contact_pension",
-    "ltc": "utter_referral_contact_ltc",
-}
+# Topics with a step-by-step guide (offered by ``utter_offer_<topic>_guide``).
+GUIDES = frozenset({"meal", "adaptation"})
+# Topics whose questions go to a contact other than 12345 (where a source names it): their
+# referral and gap bubbles are ``utter_referral_contact_<topic>`` / ``utter_gap_contact_<topic>``.
+OWN_CONTACT_TOPICS = frozenset({"pension", "ltc"})
 # Messages plainly outside the plan: weather, sports, lottery, entertainment.
 _OUT_OF_PLAN_RE = re.compile(
     r"天气|下雨|下雪|气温|彩票|双色球|大乐透|中奖号码|足球|篮球|世界杯|股票|基金走势|电视剧|"
@@ -66,7 +64,6 @@ _GAP_RE = re.compile(r"没有公开|没公开|没有找到|没找到|不清楚|�
 _CONTACT_RE = re.compile(
     r"社区|村委会|居委会|12345|12333|医保|民政|人社|部门|窗口|医院|银行|卫健|公安|110"
 )
-GAP_CONTACT = {"pension": "utter_gap_contact_pension", "ltc": "utter_gap_contact_ltc"}
 _YES_NO_ONLY_RE = re.compile(
     r"^(好|好的|好吧|行|行吧|中|中吧|对|对的|是|是的|嗯|嗯嗯|可以|没问题|不|不是|不对|不用|不要|没有|没|不行|不中)"
     r"[啊呀吧呢哦的了，。！!\s]*$"
@@ -102,6 +99,13 @@ class KnowledgeAnswer:
     @cached_property
     def needs(self) -> NeedFinder:
         return NeedFinder(self.retriever.analyzer)
+
+    def warm(self) -> KnowledgeAnswer:
+        """Load what the first message would otherwise wait for (the gazetteer, jieba's
+        dictionary and TF-IDF table, about 1.5 s), so it happens at start-up."""
+        other_place("阳泉市城区")
+        self.needs.find("我想问问" * 12)
+        return self
 
     # ----------------------------------------------------------------- searching
     def search(self, text: str, *, topics: set[str] | None = None) -> SearchResult:
@@ -255,7 +259,7 @@ class KnowledgeAnswer:
             reply.entry = entry
             if _GAP_RE.search(entry.text) and not _CONTACT_RE.search(entry.text):
                 dispatcher.utter_message(
-                    response=GAP_CONTACT.get(entry.topic or "", "utter_gap_contact"),
+                    response=contact_response("utter_gap_contact", entry.topic),
                     hotline=self.hotline,
                 )
             reply.events += [
@@ -315,7 +319,7 @@ class KnowledgeAnswer:
         else:
             dispatcher.utter_message(response="utter_referral_unknown")
         topic = next((d.topic for d in nearest if d.kind == "entry" and d.topic), None)
-        contact = TOPIC_CONTACT.get(topic or "", "utter_referral_contact")
+        contact = contact_response("utter_referral_contact", topic)
         dispatcher.utter_message(response=contact, hotline=self.hotline, buttons=buttons or None)
 
     def _topic_clause(self, nearest: list[Document]) -> Document | None:
@@ -327,6 +331,11 @@ class KnowledgeAnswer:
                 if clause is not None and clause.kind == "clause":
                     return clause
         return None
+
+
+def contact_response(base: str, topic: str | None) -> str:
+    """``<base>_<topic>`` for topics with their own contact (12333, 医保), else ``base``."""
+    return f"{base}_{topic}" if topic in OWN_CONTACT_TOPICS else base
 
 
 def _plain_title(title: str) -> str:

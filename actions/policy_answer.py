@@ -20,22 +20,20 @@ from actions.answers import (
     say_entry,
     say_entry_part,
 )
-from actions.base import ServicedAction
+from actions.base import ActionServices, ServicedAction
 from actions.choices import load_answers
 from actions.knowledge_answer import TOP_K, KnowledgeAnswer
 
 log = logging.getLogger(__name__)
 
 
-def knowledge_answer(action: ServicedAction) -> KnowledgeAnswer:
-    """The knowledge responder of an action's services (one per process)."""
-    services = action.services
+def knowledge_answer(services: ActionServices) -> KnowledgeAnswer:
+    """The knowledge responder of these services (one per process; the app builds and
+    warms it at start-up, ``python -m rasa_sdk`` on first use)."""
     responder = services.extra.get("knowledge_answer")
     if responder is None:
-        settings = services.settings
-        responder = KnowledgeAnswer(
-            retriever_of(services), settings.hotline, retriever_of(services).threshold
-        )
+        retriever = retriever_of(services)
+        responder = KnowledgeAnswer(retriever, services.settings.hotline, retriever.threshold)
         services.extra["knowledge_answer"] = responder
     return responder
 
@@ -100,7 +98,9 @@ class ActionAnswerPolicy(ServicedAction):
                 SlotSet("low_confidence_count", 0.0),
             ]
 
-        reply = knowledge_answer(self).respond(dispatcher, tracker, text, domain, intent=intent)
+        reply = knowledge_answer(self.services).respond(
+            dispatcher, tracker, text, domain, intent=intent
+        )
         log.info(
             "knowledge answer: entry %s, referred %s, scam warning %s, place %s",
             reply.entry.id if reply.entry else None,

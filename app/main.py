@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open storage, load the knowledge index, connect to Rasa; close them on shutdown."""
     from actions.base import ActionServices, build_executor
+    from actions.policy_answer import knowledge_answer
     from app.conversation import Conversation
     from app.db import Database
     from app.rasa_client import RasaClient
@@ -36,6 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     retriever = Retriever.load(settings)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     services = ActionServices(settings=settings, retriever=retriever, database=database)
+    knowledge_answer(services).warm()  # the gazetteer and jieba's tables, before the first message
 
     app.state.database = database
     app.state.retriever = retriever

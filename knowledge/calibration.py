@@ -150,9 +150,9 @@ def dataset(
     """Features, right (1/0) and answerable for every dev question."""
     xs, ys, answerable = [], [], []
     for question, expect in items:
-        result = retriever.search(question, top_k=5)
+        x, result = retriever.features_of(question)
         entry = next((h.document for h in result.hits if h.document.kind == "entry"), None)
-        xs.append(retriever.features_of(question))
+        xs.append(x)
         ys.append(int(expect is not None and entry is not None and entry.id in expect))
         answerable.append(expect is not None)
     return xs, ys, answerable

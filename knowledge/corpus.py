@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -47,7 +48,7 @@ _ENTRY_KEYS = {
 }
 SOURCE_ID_RE = re.compile(r"^[SN]\d+$")
 _SOURCE_LINE_RE = re.compile(r"^\s*-\s*\[([SN]\d+)\]\s*(.+)$")
-_REGISTRY_KEYS = {
+REGISTRY_KEYS = {
     "id",
     "scope",
     "place",
@@ -191,47 +192,34 @@ def load_registry(sources_dir: Path) -> dict[str, SourceRecord]:
         ValueError: If an item lacks a field, has an unknown scope, or an id repeats.
     """
     registry: dict[str, SourceRecord] = {}
-    if not sources_dir.is_dir():
-        return registry
-    for path in sorted(sources_dir.glob("*.yml")):
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(items, list):
-            raise ValueError(f"{path.name}: expected a list of sources")
-        for number, item in enumerate(items, start=1):
-            where = f"{path.name} item {number}"
-            if not isinstance(item, dict) or set(item) != _REGISTRY_KEYS:
-                missing = _REGISTRY_KEYS - set(item or {})
-                raise ValueError(f"{where}: expected the registry fields, missing {missing}")
-            sid = str(item["id"]).strip()
-            if not SOURCE_ID_RE.match(sid):
-                raise ValueError(f"{where}: bad source id {sid!r}")
-            if item["scope"] not in SCOPES:
-                raise ValueError(f"{where}: scope must be one of {SCOPES}")
-            if sid in registry:
-                raise ValueError(f"{where}: duplicate source id {sid}")
-
-            def text(key: str, item: dict[str, Any] = item) -> str | None:
-                value = item.get(key)
-                if value is None or value == "":
-                    return None
-                if isinstance(value, list):
-                    return " ; ".join(str(v) for v in value)
-                return str(value)
-
-            registry[sid] = SourceRecord(
-                id=sid,
-                scope=str(item["scope"]),
-                plain=str(item["plain"]).strip(),
-                place=text("place"),
-                issuer=text("issuer"),
-                title=text("title"),
-                number=text("number"),
-                date=text("date"),
-                address=text("address"),
-                confidence=text("confidence"),
-                origin=text("origin"),
-            )
+    for where, item in _yaml_list_items(sources_dir, "*.yml", "sources"):
+        if not isinstance(item, dict) or set(item) != REGISTRY_KEYS:
+            missing = REGISTRY_KEYS - set(item or {})
+            raise ValueError(f"{where}: expected the registry fields, missing {missing}")
+        sid = str(item["id"]).strip()
+        if not SOURCE_ID_RE.match(sid):
+            raise ValueError(f"{where}: bad source id {sid!r}")
+        if item["scope"] not in SCOPES:
+            raise ValueError(f"{where}: scope must be one of {SCOPES}")
+        if sid in registry:
+            raise ValueError(f"{where}: duplicate source id {sid}")
+        optional = ("place", "issuer", "title", "number", "date", "address", "confidence", "origin")
+        registry[sid] = SourceRecord(
+            id=sid,
+            scope=str(item["scope"]),
+            plain=str(item["plain"]).strip(),
+            **{key: _optional_text(item.get(key)) for key in optional},
+        )
     return registry
+
+
+def _optional_text(value: Any) -> str | None:
+    """A registry field as text (lists joined by " ; "), or ``None`` when empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, list):
+        return " ; ".join(str(v) for v in value)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -345,17 +333,27 @@ def load_entries(entries_dir: Path) -> list[Document]:
         ValueError: If a file is not a list of mappings or an entry lacks id, title or answer.
     """
     documents: list[Document] = []
-    if not entries_dir.is_dir():
-        return documents
-    for path in sorted(entries_dir.glob("*.y*ml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(data, list):
-            raise ValueError(f"{path.name}: expected a list of entries")
-        for number, item in enumerate(data, start=1):
-            if not isinstance(item, dict):
-                raise ValueError(f"{path.name} item {number}: expected a mapping")
-            documents.append(_entry_document(item, f"{path.name} item {number}"))
+    for where, item in _yaml_list_items(entries_dir, "*.y*ml", "entries"):
+        if not isinstance(item, dict):
+            raise ValueError(f"{where}: expected a mapping")
+        documents.append(_entry_document(item, where))
     return documents
+
+
+def _yaml_list_items(directory: Path, pattern: str, what: str) -> Iterator[tuple[str, Any]]:
+    """``("<file> item <n>", item)`` for every item of every YAML list file in ``directory``.
+
+    Raises:
+        ValueError: If a file is not a YAML list.
+    """
+    if not directory.is_dir():
+        return
+    for path in sorted(directory.glob(pattern)):
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        if not isinstance(items, list):
+            raise ValueError(f"{path.name}: expected a list of {what}")
+        for number, item in enumerate(items, start=1):
+            yield f"{path.name} item {number}", item
 
 
 def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:

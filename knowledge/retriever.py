@@ -205,6 +205,7 @@ class Retriever:
         mode: str = "hybrid",
         topics: set[str] | None = None,
         exclude: set[str] | None = None,
+        calibrated: bool = True,
     ) -> SearchResult:
         """Find the documents that best answer a query.
 
@@ -214,6 +215,8 @@ class Retriever:
             mode: ``hybrid`` (default), ``bm25`` or ``dense``.
             topics: Only entries of these topics, and the clauses those entries cite.
             exclude: Document ids never to return (a follow-up wants a different entry).
+            calibrated: Report the calibrated probability (when there is a calibration)
+                rather than the hand-made confidence it is fitted on.
 
         Returns:
             The hits and a confidence; no hits when nothing searchable is left.
@@ -261,7 +264,7 @@ class Retriever:
             for i in order
         ]
         confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
-        if hits and self.calibration is not None and mode == "hybrid":
+        if hits and calibrated and self.calibration is not None and mode == "hybrid":
             confidence = round(
                 self.calibration.probability(self._features(nq, hits, confidence)), 4
             )
@@ -272,17 +275,13 @@ class Retriever:
         coverage = self._coverage(nq, self._position[entries[0].document.id]) if entries else 0.0
         return features(entries, coverage, len(nq.text), heuristic)
 
-    def features_of(self, query: str) -> list[float]:
-        """The calibration features of a query's search (for fitting the calibration)."""
-        calibration, self.calibration = self.calibration, None
-        try:
-            result = self.search(query, top_k=5)
-        finally:
-            self.calibration = calibration
+    def features_of(self, query: str) -> tuple[list[float], SearchResult]:
+        """The calibration features of a query's search, and the search (for fitting)."""
+        result = self.search(query, top_k=5, calibrated=False)
         if not result.hits:
-            return features([], 0.0, 0, 0.0)
+            return features([], 0.0, 0, 0.0), result
         nq = self.normalizer.normalize(query)
-        return self._features(nq, result.hits, result.confidence)
+        return self._features(nq, result.hits, result.confidence), result
 
     def _allowed(self, topics: set[str] | None) -> np.ndarray:
         if not topics:

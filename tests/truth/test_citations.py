@@ -9,22 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
+from knowledge.corpus import REGISTRY_KEYS
 from tests.truth.conftest import DATA, entries
 
 SCOPES = {"yangquan", "shanxi", "national", "elsewhere"}
-REGISTRY_KEYS = {
-    "id",
-    "scope",
-    "place",
-    "plain",
-    "issuer",
-    "title",
-    "number",
-    "date",
-    "address",
-    "confidence",
-    "origin",
-}
 ENTRIES = entries()
 
 

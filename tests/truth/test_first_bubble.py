@@ -9,25 +9,15 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import QUALIFIERS
 from knowledge.clauses import parse_plan
 from tests.truth.conftest import DATA, entries
 
 ENTRIES = entries()
 IDS = [e["id"] for e in ENTRIES]
 
-# Words that carry the qualifier a statement needs to be true. When `more` or `steps`
-# has one, the first bubble must have it too: many users never open the rest.
-QUALIFIERS = (
-    "没有公开",
-    "没找到",
-    "没有找到",
-    "没有确认",
-    "还没确认",
-    "不代表",
-    "能不能补助",
-    "为准",
-    "特殊困难",
-)
+# QUALIFIERS (actions.answers): words that carry the qualifier a statement needs to be
+# true. When `more` or `steps` has one, the first bubble must have it too.
 HEDGE_VERBS = re.compile(r"鼓励|支持|探索|可以|推进|引导")
 BARE_YES = re.compile(r"^(有|能|中|可以|会|行|管)[。，！,!]")
 SENTENCE_END = re.compile(r"[。；！？\n]")

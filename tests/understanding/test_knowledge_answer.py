@@ -188,12 +188,17 @@ def test_a_county_named_without_its_suffix_is_found() -> None:
     assert other_place("一城阳光泉漾太行是什么活动") is None  # not 城阳 (Qingdao)
 
 
-async def test_a_scam_only_the_classifier_saw_still_gets_the_warning(services, retriever, domain) -> None:
+async def test_a_scam_only_the_classifier_saw_still_gets_the_warning(
+    services, retriever, domain
+) -> None:
     from tests.dialogue.conftest import make_tracker
 
     text = "有个人天天给我打电话，说得可好听了"
     tracker = make_tracker(text, intent="ask_policy")
-    tracker.latest_message["intent_guard"] = {"from": "describe_suspicious", "reason": "no scam cue"}
+    tracker.latest_message["intent_guard"] = {
+        "from": "describe_suspicious",
+        "reason": "no scam cue",
+    }
     dispatcher = CollectingDispatcher()
     await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
     assert texts(dispatcher)[0] == "utter_scam_warning"
