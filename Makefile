@@ -33,7 +33,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 
 .PHONY: run-rasa run-app
-.PHONY: help install run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
+.PHONY: help install migrate run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -81,8 +81,11 @@ validate: install ## Validate the Rasa training data
 test-stories: install model ## Rasa end-to-end test stories (also run by pytest in `make test`)
 	$(RASA_VENV)/bin/rasa test core --e2e --model $$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null) --stories tests/stories --fail-on-prediction-errors --out var/eval/stories --no-plot
 
-run: install index model ## Install, build, train if stale, start Rasa and the app
+migrate: install ## Bring the app database to the newest schema (Alembic)
 	@mkdir -p var
+	$(PY) -m app.schema upgrade
+
+run: install index model migrate ## Install, build, train if stale, migrate, start Rasa and the app
 	@export RASA_MODEL=$$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null); \
 	  ( $(PY) scripts/wait_ready.py --url http://$(YINFA_HOST):$(YINFA_PORT) & ); \
 	  exec $(VENV)/bin/honcho start --no-colour
@@ -91,7 +94,7 @@ run-rasa: install model ## Start only Rasa (for restarting it while the app keep
 	@export RASA_MODEL=$$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null); \
 	  exec $(VENV)/bin/honcho start --no-colour rasa
 
-run-app: install index ## Start only the app (pair with `make run-rasa` in another terminal)
+run-app: install index migrate ## Start only the app (pair with `make run-rasa` in another terminal)
 	@( $(PY) scripts/wait_ready.py --url http://$(YINFA_HOST):$(YINFA_PORT) & ); \
 	  exec $(VENV)/bin/honcho start --no-colour app
 
@@ -102,10 +105,11 @@ test: install system-deps index model ## Install what is missing and run every t
 	$(RASA_VENV)/bin/rasa data validate --data bot/data --domain domain.yml --fail-on-warnings
 	$(PY) -m pytest
 
-lint: install ## ruff (check and format check) and mypy
+lint: install ## ruff (check and format check), mypy and the layer contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
@@ -126,12 +130,12 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
 
-system-deps: ## Browser-test packages (Debian/Ubuntu): chromium, a CJK font, npm; axe-core from npm
+system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core from npm
 	@. /etc/os-release 2>/dev/null || true; \
 	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
 	  *) echo "system-deps knows Debian and Ubuntu only. Install yourself: Chromium as /usr/bin/chromium, the font WenQuanYi Micro Hei, Node.js with npm; then run 'npm ci'."; exit 1;; esac; \
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	want="fonts-wqy-microhei"; [ "$$ID" = ubuntu ] || want="$$want chromium"; command -v npm >/dev/null || want="$$want npm"; \
+	want="fonts-wqy-microhei postgresql"; [ "$$ID" = ubuntu ] || want="$$want chromium"; command -v npm >/dev/null || want="$$want npm"; \
 	missing=$$(for p in $$want; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ -n "$$sudo" ] && ! command -v sudo >/dev/null; then echo "system-deps: run as root to install:" $$missing; exit 1; fi; \

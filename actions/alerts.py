@@ -14,8 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import ServicedAction
-from alerts import lifecycle, subscriptions
-from alerts.catalog import load_catalog
+from core.ports import AlertDesk, AlertNotice
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +28,13 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _desk(action: ServicedAction) -> AlertDesk:
+    desk = action.services.alerts
+    if desk is None:
+        raise RuntimeError("the alert desk is not configured (ActionServices.alerts)")
+    return desk
+
+
 class ActionSubscribeAlerts(ServicedAction):
     """Subscribes the user of this conversation on its channel (district if given)."""
 
@@ -38,15 +44,11 @@ class ActionSubscribeAlerts(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        channel, user_id = subscriptions.split_sender(tracker.sender_id)
+        desk = _desk(self)
         district = _entity(tracker, "district")
-        if district not in load_catalog().districts:
+        if district not in desk.districts():
             district = None
-        database = self.services.database
-        assert database is not None
-        _, changed = await asyncio.to_thread(
-            subscriptions.subscribe, database, channel, user_id, district
-        )
+        changed = await asyncio.to_thread(desk.subscribe, tracker.sender_id, district)
         dispatcher.utter_message(
             response="utter_subscribed" if changed else "utter_alerts_already_subscribed"
         )
@@ -62,10 +64,7 @@ class ActionUnsubscribeAlerts(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        channel, user_id = subscriptions.split_sender(tracker.sender_id)
-        database = self.services.database
-        assert database is not None
-        ended = await asyncio.to_thread(subscriptions.unsubscribe, database, channel, user_id)
+        ended = await asyncio.to_thread(_desk(self).unsubscribe, tracker.sender_id)
         dispatcher.utter_message(
             response="utter_unsubscribed" if ended else "utter_alerts_not_subscribed"
         )
@@ -83,8 +82,9 @@ class ActionFraudAlert(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         kind = _entity(tracker, "alert_kind") or "alert"
-        code = lifecycle.normalize_code(_entity(tracker, "alert_code") or "")
-        alert = self._load(code) if code else None
+        desk = _desk(self)
+        code = desk.normalize_code(_entity(tracker, "alert_code") or "")
+        alert = desk.find(code) if code else None
         # Only alerts in the database are shown, with the database's texts: a user who
         # types "/EXTERNAL_fraud_alert{...}" can at most see a real alert again.
         expected = "retracted" if kind == "correction" else "published"
@@ -95,7 +95,7 @@ class ActionFraudAlert(ServicedAction):
         values = {
             "alert_code": alert.public_code,
             "alert_title": alert.title,
-            "alert_body": alert.body if kind == "alert" else (alert.retract_note or ""),
+            "alert_body": alert.body if kind == "alert" else alert.retract_note,
             "alert_kind": kind,
         }
         if kind == "correction":
@@ -112,16 +112,6 @@ class ActionFraudAlert(ServicedAction):
         )
         return [SlotSet(name, values[name]) for name in ALERT_SLOTS]
 
-    def _load(self, code: str) -> Any:
-        database = self.services.database
-        if database is None:
-            return None
-        with database.session() as s:
-            alert = lifecycle.find_by_code(s, code)
-            if alert is not None:
-                s.expunge(alert)
-            return alert
-
 
 class ActionExplainAlert(ServicedAction):
     """Answers "这个提醒是什么意思" / "我该怎么办" about the last alert of this conversation."""
@@ -132,28 +122,21 @@ class ActionExplainAlert(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        desk = _desk(self)
         code = tracker.get_slot("alert_code")
-        database = self.services.database
-        alert = None
-        if code and database is not None:
-            with database.session() as s:
-                alert = lifecycle.find_by_code(s, str(code))
-                if alert is not None:
-                    s.expunge(alert)
+        alert: AlertNotice | None = desk.find(str(code)) if code else None
         if alert is None:
             dispatcher.utter_message(response="utter_alert_no_recent")
             return []
-        catalog = load_catalog()
         if alert.status == "retracted":
             dispatcher.utter_message(response="utter_alert_retracted", alert_code=alert.public_code)
             return []
-        scam = catalog.types.get(alert.scam_type) or catalog.types["other"]
-        steps = "\n".join(f"{n}. {step}" for n, step in enumerate(catalog.steps, start=1))
+        steps = "\n".join(f"{n}. {step}" for n, step in enumerate(desk.steps(), start=1))
         dispatcher.utter_message(
             response="utter_alert_meaning",
             alert_title=alert.title,
-            scam_label=scam.label,
-            scam_meaning=scam.meaning,
+            scam_label=alert.scam_label,
+            scam_meaning=alert.scam_meaning,
         )
         dispatcher.utter_message(response="utter_alert_steps", alert_steps=steps)
         return []
@@ -169,22 +152,17 @@ class ActionVerifyAlert(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = str(tracker.latest_message.get("text") or "")
-        code = lifecycle.normalize_code(text)
+        desk = _desk(self)
+        code = desk.normalize_code(text)
         if code is None:
             dispatcher.utter_message(response="utter_alert_no_code")
             return []
-        database = self.services.database
-        alert = None
-        if database is not None:
-            with database.session() as s:
-                alert = lifecycle.find_by_code(s, code)
-                if alert is not None:
-                    s.expunge(alert)
+        alert = desk.find(code)
         if alert is None or alert.status in ("draft", "approved"):
             dispatcher.utter_message(response="utter_alert_unknown_code", alert_code=code)
         elif alert.status == "retracted":
             dispatcher.utter_message(response="utter_alert_retracted", alert_code=code)
-        elif not lifecycle.is_live(alert):
+        elif not alert.live:
             dispatcher.utter_message(
                 response="utter_alert_expired", alert_code=code, alert_title=alert.title
             )

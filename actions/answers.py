@@ -9,7 +9,7 @@ module only chooses and assembles.
   ``/ask_policy{"entry_id": "...", "part": "more"}``; :func:`say_entry_part` says them.
 * Every citation says how far its fact reaches (``scope``, a contract): a plan clause is
   ``yangquan``, a source has the scope of its registry item.
-* Dated rules follow the one clock (:mod:`app.clock`): a rule not yet in force says when
+* Dated rules follow the one clock (:mod:`core.clock`): a rule not yet in force says when
   it starts; a rule that has ended is said as that year's rule.
 """
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from app import clock
+from core import clock
 
 if TYPE_CHECKING:
     from actions.base import ActionServices

@@ -5,54 +5,35 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
 if TYPE_CHECKING:
-    from app.db import Database
-    from app.settings import Settings
+    from core.database import Database
+    from core.ports import AlertDesk
+    from core.settings import Settings
     from knowledge.retriever import Retriever
 
 
 @dataclass
 class ActionServices:
-    """What actions may use. Built once in the app's lifespan.
-
-    When the actions run under ``python -m rasa_sdk --actions actions`` instead of the app,
-    ``from_settings`` builds the same services lazily on first use.
-    """
+    """What actions may use. Built once by the composition root (``app.bootstrap``)."""
 
     settings: Settings
     retriever: Retriever | None = None
     database: Database | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_settings(cls) -> ActionServices:
-        from app.db import Database
-        from app.settings import get_settings
-        from knowledge.retriever import Retriever
-
-        settings = get_settings()
-        database = Database(settings.database_url)
-        database.open()
-        return cls(settings=settings, retriever=Retriever.load(settings), database=database)
+    responder: object | None = None  # the KnowledgeAnswer, made once (policy_answer)
+    alerts: AlertDesk | None = None  # subscriptions and alert lookups (alerts.desk)
 
 
 class ServicedAction(Action):
     """An action that receives ``ActionServices`` in its constructor."""
 
-    def __init__(self, services: ActionServices | None = None) -> None:
-        self._services = services
-
-    @property
-    def services(self) -> ActionServices:
-        if self._services is None:
-            self._services = ActionServices.from_settings()
-        return self._services
+    def __init__(self, services: ActionServices) -> None:
+        self.services = services
 
     def name(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -16,20 +16,10 @@ from typing import Any
 
 import yaml
 
+from textnorm.numerals import CN_DIGITS
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-_CN_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 _NUMBER_RE = re.compile(
     r"^(?:我|俺)?(?:选|要|是|就)?(?:第|选)?\s*([1-9]|[一二两三四五六七八九])\s*(?:个|项|号|种)?(?:吧|啊|呀)?[。.!！]?$"
 )
@@ -118,7 +108,7 @@ def _number(text: str) -> int | None:
     if not match:
         return None
     digit = match.group(1)
-    return int(digit) if digit.isdigit() else _CN_DIGITS[digit]
+    return int(digit) if digit.isdigit() else CN_DIGITS[digit]
 
 
 def _mentions(text: str, word: str) -> bool:

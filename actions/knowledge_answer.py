@@ -184,25 +184,12 @@ class KnowledgeAnswer:
     ) -> Reply:
         """Answer ``text``; return what was said (and the slot events to apply)."""
         reply = Reply()
-        if intent == "switch_topic" or stop_request(text).kind == "switch":
-            text = stop_request(text).rest
-            if not text:
-                dispatcher.utter_message(response="utter_switch_ask")
-                return reply
-        if intent in {"affirm", "deny", "inform"} and _YES_NO_ONLY_RE.match(text.strip()):
-            dispatcher.utter_message(
-                response="utter_deny_noted" if intent == "deny" else "utter_affirm_noted"
-            )
+        rest = self._before_search(dispatcher, text, intent)
+        if rest is None:
             return reply
-
+        text = rest
         normalized = self.retriever.normalize(text).text
-        signal = scam_signal(normalized)
-        guard = (tracker.latest_message or {}).get("intent_guard") or {}
-        classifier_scam = guard.get("from") == "describe_suspicious" and not signal.fired
-        if classifier_scam:
-            # The classifier alone thought it a scam. A missed scam is the worst failure, so
-            # the warning is still said first; the scam check's questions are not started.
-            signal = ScamSignal(strong=("classifier",))
+        signal = self._scam_signal(tracker, normalized)
         need = self.needs.find(text)
         result = self.choose(text, self.search(need.text), tracker)
         last = self.last_entry(tracker)
@@ -212,68 +199,21 @@ class KnowledgeAnswer:
             return reply
 
         # 1. scam warning first (also for "那我该咋办" right after a scam answer)
-        scam_follow_up = (
-            last is not None
-            and last.topic == "scam"
-            and len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
-            and is_question(text)
-        )
-        if scam_follow_up or self.scam_check(normalized, signal, result):
-            dispatcher.utter_message(response="utter_scam_warning")
+        if _scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
+            result = self._warn_scam(dispatcher, need.text, result)
             reply.warned_scam = True
-            if not self.confident(result) or (
-                result.hits and result.hits[0].document.topic != "scam"
-            ):
-                scam_result = self.search(need.text, topics={"scam"})
-                if scam_result.hits:
-                    result = scam_result
-
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
-        place = other_place(need.core)
-        if place is not None:
-            reply.place = place
-            dispatcher.utter_message(
-                response="utter_other_place_shanxi" if place.in_shanxi else "utter_other_place",
-                place=place.name,
-            )
-
+        place = reply.place = self._say_other_place(dispatcher, need.core)
         # 3. a kind word
         if need.unwell:
             dispatcher.utter_message(response="utter_kind_unwell")
         elif need.alone:
             dispatcher.utter_message(response="utter_kind_alone")
-
         # 4. the answer, or an honest referral
         entry = self.best_entry(result)
-        confident = self.confident(result) and entry is not None
-        if confident and entry is not None:
-            related = [h.document for h in result.hits if h.document.id != entry.id]
-            say_entry(
-                dispatcher,
-                entry,
-                self.corpus,
-                hotline=self.hotline,
-                buttons=related_buttons(related, domain, exclude=[entry.id]),
-                domain=domain,
-            )
-            reply.entry = entry
-            if _GAP_RE.search(entry.text) and not _CONTACT_RE.search(entry.text):
-                dispatcher.utter_message(
-                    response=contact_response("utter_gap_contact", entry.topic),
-                    hotline=self.hotline,
-                )
-            reply.events += [
-                SlotSet("last_entry_id", entry.id),
-                SlotSet("last_simple", None),
-                SlotSet("low_confidence_count", 0.0),
-            ]
-            # 5. offer the guide, never start it silently
-            if not in_form and not reply.warned_scam and entry.topic in GUIDES:
-                dispatcher.utter_message(
-                    response=f"utter_offer_{entry.topic}_guide",
-                )
+        if self.confident(result) and entry is not None:
+            self._answer(dispatcher, entry, result, domain, reply, in_form=in_form)
             return reply
-
         if reply.warned_scam:
             # The warning already says what to do; the scam check (a form) follows when
             # the message described a scam; here just offer the nearest scam entries.
@@ -286,6 +226,94 @@ class KnowledgeAnswer:
         reply.referred = True
         reply.events.append(SlotSet("low_confidence_count", 1.0))
         return reply
+
+    def _before_search(
+        self, dispatcher: CollectingDispatcher, text: str, intent: str
+    ) -> str | None:
+        """The text to answer, or ``None`` when the turn is already answered: a bare
+        "换个话题" (asks what next) or a bare yes / no (noted)."""
+        if intent == "switch_topic" or stop_request(text).kind == "switch":
+            text = stop_request(text).rest
+            if not text:
+                dispatcher.utter_message(response="utter_switch_ask")
+                return None
+        if intent in {"affirm", "deny", "inform"} and _YES_NO_ONLY_RE.match(text.strip()):
+            dispatcher.utter_message(
+                response="utter_deny_noted" if intent == "deny" else "utter_affirm_noted"
+            )
+            return None
+        return text
+
+    @staticmethod
+    def _scam_signal(tracker: Tracker, normalized: str) -> ScamSignal:
+        """The scam patterns of the message, or a strong cue when only the classifier saw one."""
+        signal = scam_signal(normalized)
+        guard = (tracker.latest_message or {}).get("intent_guard") or {}
+        if guard.get("from") == "describe_suspicious" and not signal.fired:
+            # The classifier alone thought it a scam. A missed scam is the worst failure, so
+            # the warning is still said first; the scam check's questions are not started.
+            signal = ScamSignal(strong=("classifier",))
+        return signal
+
+    def _warn_scam(
+        self, dispatcher: CollectingDispatcher, need_text: str, result: SearchResult
+    ) -> SearchResult:
+        """Say the scam warning; the search to answer from (over the scam entries when the
+        result is not a confident scam entry and they have hits)."""
+        dispatcher.utter_message(response="utter_scam_warning")
+        if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
+            scam_result = self.search(need_text, topics={"scam"})
+            if scam_result.hits:
+                return scam_result
+        return result
+
+    @staticmethod
+    def _say_other_place(dispatcher: CollectingDispatcher, core: str) -> Place | None:
+        """Say that the assistant knows Yangquan when the question is about another place."""
+        place = other_place(core)
+        if place is not None:
+            dispatcher.utter_message(
+                response="utter_other_place_shanxi" if place.in_shanxi else "utter_other_place",
+                place=place.name,
+            )
+        return place
+
+    def _answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        entry: Document,
+        result: SearchResult,
+        domain: dict[str, Any],
+        reply: Reply,
+        *,
+        in_form: bool,
+    ) -> None:
+        """Say a confident entry (with who to ask when it is a gap), then offer its guide."""
+        related = [h.document for h in result.hits if h.document.id != entry.id]
+        say_entry(
+            dispatcher,
+            entry,
+            self.corpus,
+            hotline=self.hotline,
+            buttons=related_buttons(related, domain, exclude=[entry.id]),
+            domain=domain,
+        )
+        reply.entry = entry
+        if _GAP_RE.search(entry.text) and not _CONTACT_RE.search(entry.text):
+            dispatcher.utter_message(
+                response=contact_response("utter_gap_contact", entry.topic),
+                hotline=self.hotline,
+            )
+        reply.events += [
+            SlotSet("last_entry_id", entry.id),
+            SlotSet("last_simple", None),
+            SlotSet("low_confidence_count", 0.0),
+        ]
+        # 5. offer the guide, never start it silently
+        if not in_form and not reply.warned_scam and entry.topic in GUIDES:
+            dispatcher.utter_message(
+                response=f"utter_offer_{entry.topic}_guide",
+            )
 
     def refer(
         self,
@@ -331,6 +359,16 @@ class KnowledgeAnswer:
                 if clause is not None and clause.kind == "clause":
                     return clause
         return None
+
+
+def _scam_follow_up(text: str, last: Document | None) -> bool:
+    """A short question right after a scam answer ("那我该咋办")."""
+    return (
+        last is not None
+        and last.topic == "scam"
+        and len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
+        and is_question(text)
+    )
 
 
 def contact_response(base: str, topic: str | None) -> str:

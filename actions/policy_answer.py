@@ -28,13 +28,12 @@ log = logging.getLogger(__name__)
 
 
 def knowledge_answer(services: ActionServices) -> KnowledgeAnswer:
-    """The knowledge responder of these services (one per process; the app builds and
-    warms it at start-up, ``python -m rasa_sdk`` on first use)."""
-    responder = services.extra.get("knowledge_answer")
-    if responder is None:
+    """The knowledge responder of these services, made once from their retriever."""
+    responder = services.responder
+    if not isinstance(responder, KnowledgeAnswer):
         retriever = retriever_of(services)
         responder = KnowledgeAnswer(retriever, services.settings.hotline, retriever.threshold)
-        services.extra["knowledge_answer"] = responder
+        services.responder = responder
     return responder
 
 

@@ -12,35 +12,18 @@ import asyncio
 import logging
 import signal
 
-from alerts.config import get_alert_settings
-from alerts.worker import DeliveryWorker, default_wechat_renderer
-from app.conversation import Conversation
-from app.db import Database
-from app.rasa_client import RasaClient
-from app.settings import PLACEHOLDER, get_settings
+from app.bootstrap import customer_service, delivery_worker, open_database, rasa_client
+from core.conversation import Conversation
+from core.settings import get_settings
 
 
 async def run_worker(name: str | None) -> None:
     settings = get_settings()
-    alert_settings = get_alert_settings()
-    database = Database(settings.database_url)
-    database.open()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-    wechat = None
-    if settings.wechat_app_secret != PLACEHOLDER:
-        from channels.wechat.customer_service import CustomerServiceClient
-
-        wechat = CustomerServiceClient(
-            settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret
-        )
-    worker = DeliveryWorker(
-        database,
-        Conversation(rasa, max_chars=settings.max_text_chars),
-        alert_settings,
-        wechat=wechat,
-        wechat_renderer=default_wechat_renderer(settings.hotline),
-        name=name,
-    )
+    database = open_database(settings)
+    rasa = rasa_client(settings)
+    wechat = customer_service(settings)
+    conversation = Conversation(rasa, max_chars=settings.max_text_chars)
+    worker = delivery_worker(settings, database, conversation, wechat, name=name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -18,7 +18,16 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from alerts.catalog import load_catalog
-from alerts.models import Alert, OutboxItem, Receipt, Subscription, as_utc, utcnow
+from alerts.models import (
+    Alert,
+    AlertStatus,
+    OutboxItem,
+    OutboxStatus,
+    Receipt,
+    Subscription,
+    as_utc,
+    utcnow,
+)
 
 CODE_PREFIX = "YQ"
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)
@@ -79,7 +88,7 @@ def _get(session: Session, alert_id: int) -> Alert:
     return alert
 
 
-def _officers_alert_in(session: Session, actor: Actor, alert_id: int, status: str) -> Alert:
+def _officers_alert_in(session: Session, actor: Actor, alert_id: int, status: AlertStatus) -> Alert:
     """The alert an officer acts on, which must be in ``status``."""
     _require_officer(actor)
     alert = _get(session, alert_id)
@@ -104,7 +113,7 @@ def _queue(
             "kind": kind,
             "channel": channel,
             "user_id": user_id,
-            "status": "pending",
+            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -153,7 +162,7 @@ def draft(
         body=body,
         scam_type=scam_type,
         districts=sorted(set(districts)),
-        status="draft",
+        status=AlertStatus.DRAFT,
         expires_at=expires,
         created_by=actor.username,
         created_at=utcnow(),
@@ -169,10 +178,10 @@ def approve(session: Session, actor: Actor, alert_id: int) -> Alert:
     Raises:
         LifecycleError: ``same_officer``, ``bad_state`` or ``forbidden``.
     """
-    alert = _officers_alert_in(session, actor, alert_id, "draft")
+    alert = _officers_alert_in(session, actor, alert_id, AlertStatus.DRAFT)
     if alert.created_by == actor.username:
         raise LifecycleError("same_officer", "a second officer must approve this alert")
-    alert.status = "approved"
+    alert.status = AlertStatus.APPROVED
     alert.approved_by = actor.username
     alert.approved_at = utcnow()
     return alert
@@ -187,11 +196,11 @@ def publish(session: Session, actor: Actor, alert_id: int) -> tuple[Alert, int]:
     Raises:
         LifecycleError: ``bad_state``, ``expired`` or ``forbidden``.
     """
-    alert = _officers_alert_in(session, actor, alert_id, "approved")
+    alert = _officers_alert_in(session, actor, alert_id, AlertStatus.APPROVED)
     now = utcnow()
     if (as_utc(alert.expires_at) or now) <= now:
         raise LifecycleError("expired", "alert has expired; draft a new one")
-    alert.status = "published"
+    alert.status = AlertStatus.PUBLISHED
     alert.published_by = actor.username
     alert.published_at = now
     query = select(Subscription.id, Subscription.channel, Subscription.user_id).where(
@@ -211,9 +220,9 @@ def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[A
     Returns:
         The alert and the number of corrections queued.
     """
-    alert = _officers_alert_in(session, actor, alert_id, "published")
+    alert = _officers_alert_in(session, actor, alert_id, AlertStatus.PUBLISHED)
     now = utcnow()
-    alert.status = "retracted"
+    alert.status = AlertStatus.RETRACTED
     alert.retracted_by = actor.username
     alert.retracted_at = now
     alert.retract_note = note.strip()[:MAX_BODY_CHARS] or None
@@ -222,15 +231,15 @@ def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[A
         .where(
             OutboxItem.alert_id == alert.id,
             OutboxItem.kind == "alert",
-            OutboxItem.status == "pending",
+            OutboxItem.status == OutboxStatus.PENDING,
         )
-        .values(status="cancelled", last_error="retracted before delivery")
+        .values(status=OutboxStatus.CANCELLED, last_error="retracted before delivery")
     )
     reached = session.execute(
         select(OutboxItem.subscription_id, OutboxItem.channel, OutboxItem.user_id).where(
             OutboxItem.alert_id == alert.id,
             OutboxItem.kind == "alert",
-            OutboxItem.status.in_(("delivered", "in_progress")),
+            OutboxItem.status.in_((OutboxStatus.DELIVERED, OutboxStatus.IN_PROGRESS)),
         )
     ).all()
     return alert, _queue(session, alert, "correction", reached, now)
@@ -249,7 +258,7 @@ def find_by_code(session: Session, code: str) -> Alert | None:
 def is_live(alert: Alert, now: datetime | None = None) -> bool:
     """Published and not yet expired."""
     expires = as_utc(alert.expires_at) or datetime.min.replace(tzinfo=timezone.utc)
-    return alert.status == "published" and expires > (now or utcnow())
+    return alert.status == AlertStatus.PUBLISHED and expires > (now or utcnow())
 
 
 def delivery_counts(session: Session, alert_id: int) -> dict[str, dict[str, int]]:

@@ -1,13 +1,14 @@
 """Tables of fraud alerts, subscriptions, the delivery outbox and delivery receipts.
 
 Times are stored in UTC. SQLite returns them naive; :func:`as_utc` makes them aware again.
-The ``alerts`` table is also read by the web page's banner (``channels/web/banner.py``):
+The ``alerts`` table is also read by the web page's banner (``alerts/banner.py``):
 ``public_code``, ``title``, ``body``, ``status`` (``'published'``) and ``expires_at``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,24 +23,28 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
-
-ALERT_STATUSES = ("draft", "approved", "published", "retracted")
-OUTBOX_STATUSES = ("pending", "in_progress", "delivered", "failed", "undeliverable", "cancelled")
+from core.clock import as_utc, utcnow  # noqa: F401  (re-exported for the alert modules)
+from core.orm import Base
 
 
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(timezone.utc)
+class AlertStatus(StrEnum):
+    """Where a fraud alert is in its lifecycle; stored and sent as the plain string."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime (SQLite hands back naive ones)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+class OutboxStatus(StrEnum):
+    """Where one outbox row (one message to one subscriber) is; stored and sent as the string."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
 
 
 class Alert(Base):
@@ -53,7 +58,7 @@ class Alert(Base):
     body: Mapped[str] = mapped_column(String(200))
     scam_type: Mapped[str] = mapped_column(String(32))
     districts: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: all districts
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.DRAFT, index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -100,7 +105,7 @@ class OutboxItem(Base):
     kind: Mapped[str] = mapped_column(String(16), default="alert")  # alert | correction
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -15,10 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from alerts.models import OutboxItem, Receipt, utcnow
-from app.db import Database
+from alerts.models import OutboxItem, OutboxStatus, Receipt, utcnow
+from core.database import Database
 
-FINAL = ("delivered", "failed", "undeliverable", "cancelled")
+FINAL = (
+    OutboxStatus.DELIVERED,
+    OutboxStatus.FAILED,
+    OutboxStatus.UNDELIVERABLE,
+    OutboxStatus.CANCELLED,
+)
 
 
 def claim(database: Database, limit: int, lease_s: float, now: datetime | None = None) -> list[int]:
@@ -33,8 +38,8 @@ def claim(database: Database, limit: int, lease_s: float, now: datetime | None =
         select(OutboxItem.id)
         .where(
             or_(
-                and_(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now),
-                and_(OutboxItem.status == "in_progress", OutboxItem.lease_until < now),
+                and_(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.next_attempt_at <= now),
+                and_(OutboxItem.status == OutboxStatus.IN_PROGRESS, OutboxItem.lease_until < now),
             )
         )
         .order_by(OutboxItem.id)
@@ -46,7 +51,7 @@ def claim(database: Database, limit: int, lease_s: float, now: datetime | None =
             update(OutboxItem)
             .where(OutboxItem.id.in_(due.scalar_subquery()))
             .values(
-                status="in_progress",
+                status=OutboxStatus.IN_PROGRESS,
                 claim_token=token,
                 lease_until=now + timedelta(seconds=lease_s),
                 attempts=OutboxItem.attempts + 1,
@@ -61,7 +66,9 @@ def claim(database: Database, limit: int, lease_s: float, now: datetime | None =
         )
 
 
-def settle(database: Database, item_id: int, status: str, error: str | None = None) -> None:
+def settle(
+    database: Database, item_id: int, status: OutboxStatus, error: str | None = None
+) -> None:
     """Give a claimed row a final status (``delivered`` rows should use :func:`deliver`)."""
     if status not in FINAL:
         raise ValueError(f"not a final status: {status}")
@@ -73,7 +80,7 @@ def settle(database: Database, item_id: int, status: str, error: str | None = No
                 status=status,
                 last_error=(error or None) and error[:300],
                 lease_until=None,
-                delivered_at=utcnow() if status == "delivered" else None,
+                delivered_at=utcnow() if status == OutboxStatus.DELIVERED else None,
             )
         )
 
@@ -102,11 +109,16 @@ def deliver(database: Database, item: OutboxItem, payload: dict[str, object]) ->
             s.execute(
                 update(OutboxItem)
                 .where(OutboxItem.id == item.id)
-                .values(status="delivered", delivered_at=now, lease_until=None, last_error=None)
+                .values(
+                    status=OutboxStatus.DELIVERED,
+                    delivered_at=now,
+                    lease_until=None,
+                    last_error=None,
+                )
             )
         return True
     except IntegrityError:
-        settle(database, item.id, "delivered")
+        settle(database, item.id, OutboxStatus.DELIVERED)
         return False
 
 
@@ -119,7 +131,7 @@ def retry_later(
     base_s: float,
     max_s: float,
     count_attempt: bool = True,
-) -> str:
+) -> OutboxStatus:
     """Schedule another attempt with exponential backoff and jitter, or give up.
 
     Returns:
@@ -127,8 +139,8 @@ def retry_later(
     """
     attempts = item.attempts if count_attempt else max(item.attempts - 1, 0)
     if attempts >= max_attempts:
-        settle(database, item.id, "failed", error)
-        return "failed"
+        settle(database, item.id, OutboxStatus.FAILED, error)
+        return OutboxStatus.FAILED
     delay = min(base_s * (2 ** max(attempts - 1, 0)), max_s)
     delay *= random.uniform(0.8, 1.2)
     with database.session() as s:
@@ -136,11 +148,11 @@ def retry_later(
             update(OutboxItem)
             .where(OutboxItem.id == item.id)
             .values(
-                status="pending",
+                status=OutboxStatus.PENDING,
                 attempts=attempts,
                 next_attempt_at=utcnow() + timedelta(seconds=delay),
                 lease_until=None,
                 last_error=error[:300],
             )
         )
-    return "pending"
+    return OutboxStatus.PENDING

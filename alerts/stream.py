@@ -21,6 +21,12 @@ deliveries made by other processes with one query per ``poll_s`` for all streams
 Streams are capped per client address and in all (:class:`StreamGate`): beyond the caps the
 answer is 429 (this address) or 503 (the whole app) with ``Retry-After``; the page then keeps
 its banner poll.
+
+The framing is written here rather than with ``fastapi.sse`` (``EventSourceResponse`` /
+``ServerSentEvent``): FastAPI writes the fields of an event as ``event:``, ``data:``, ``id:``
+(this stream, and its tests, put ``id:`` first), its ``data=`` JSON is ASCII-escaped with
+spaces (``raw_data`` avoids that, the field order cannot be changed), and its SSE mode
+needs a generator endpoint, which cannot return the 429/503 refusals itself.
 """
 
 from __future__ import annotations
@@ -38,10 +44,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
-from alerts.config import get_alert_settings
 from alerts.models import Receipt
 from alerts.notify import Notifier
-from app.db import Database
+from core.database import Database
+from core.senders import sender_id, web_user
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +170,7 @@ class ReceiptWatcher:
             self.queries += 1
             for receipt_id, user_id in rows:
                 after = max(after, receipt_id)
-                self.notifier.notify(f"web:{user_id}")
+                self.notifier.notify(sender_id("web", user_id))
 
 
 def _watcher(request: Request, database: Database) -> ReceiptWatcher | None:
@@ -174,7 +180,7 @@ def _watcher(request: Request, database: Database) -> ReceiptWatcher | None:
         return None
     watcher: ReceiptWatcher | None = getattr(state, "receipt_watcher", None)
     if watcher is None or watcher.notifier is not notifier:
-        watcher = ReceiptWatcher(database, notifier, get_alert_settings().poll_s)
+        watcher = ReceiptWatcher(database, notifier, state.settings.alerts.poll_s)
         state.receipt_watcher = watcher
     return watcher
 
@@ -203,7 +209,7 @@ def _since(database: Database, user_id: str, after: int) -> list[tuple[int, str,
 
 
 def _banner(database: Database) -> dict | None:
-    from channels.web.banner import current_banner
+    from alerts.banner import current_banner
 
     return current_banner(database)
 
@@ -213,11 +219,6 @@ def format_event(event_id: int | None, kind: str, payload: dict) -> str:
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {kind}\ndata: {data}\n\n"
-
-
-def web_user(sender_id: str) -> str:
-    """The web user id inside ``web:<id>`` (the page may send either form)."""
-    return sender_id[4:] if sender_id.startswith("web:") else sender_id
 
 
 async def _events(
@@ -233,9 +234,9 @@ async def _events(
     Without a notifier (an app without the alerts lifespan) it falls back to reading every
     ``poll_s``.
     """
-    key = f"web:{user_id}"
+    key = sender_id("web", user_id)
     wake = notifier.register(key) if notifier else asyncio.Event()
-    wait_s = KEEPALIVE_S if notifier else get_alert_settings().poll_s
+    wait_s = KEEPALIVE_S if notifier else request.app.state.settings.alerts.poll_s
     if watcher is not None:
         watcher.opened()
     last_sent = time.monotonic()

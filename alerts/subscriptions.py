@@ -7,23 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from alerts.models import Subscription, as_utc, utcnow
-from app.db import Database
-
-CHANNELS = ("web", "wechat")
-
-
-def split_sender(sender_id: str) -> tuple[str, str]:
-    """``web:abc`` -> ``("web", "abc")``; an id without a known prefix counts as web.
-
-    Raises:
-        ValueError: the id is empty.
-    """
-    if not sender_id:
-        raise ValueError("empty sender id")
-    channel, sep, rest = sender_id.partition(":")
-    if sep and channel in CHANNELS and rest:
-        return channel, rest
-    return "web", sender_id
+from core.database import Database
+from core.senders import CHANNELS, split_sender  # noqa: F401  (used by callers)
 
 
 def subscribe(

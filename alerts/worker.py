@@ -23,23 +23,27 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from alerts.config import AlertSettings
 from alerts.lifecycle import is_live, receipt_exists
-from alerts.models import Alert, OutboxItem, Subscription
+from alerts.models import Alert, OutboxItem, OutboxStatus, Subscription
 from alerts.notify import Notifier
 from alerts.outbox import claim, deliver, retry_later, settle
 from alerts.subscriptions import within_window
-from app.db import Database
-from channels.messages import BotMessage
+from core.database import Database
+from core.messages import BotMessage
+from core.settings import AlertSettings
 
 log = logging.getLogger(__name__)
 
 EXTERNAL_INTENT = "EXTERNAL_fraud_alert"
-OUTSIDE_WINDOW = 45015
+
+# WeChat error codes after which a message can never be delivered (the same codes as
+# ``channels.wechat.customer_service``, which alerts may not import).
+OUTSIDE_WINDOW = 45015  # the user has not written within 48 hours
+USER_GONE = frozenset({43004, 40003})  # unsubscribed / invalid openid
 
 
 class Triggering(Protocol):
-    """The part of ``app.conversation.Conversation`` the worker uses."""
+    """The part of ``core.conversation.Conversation`` the worker uses."""
 
     async def trigger(
         self, sender_id: str, intent: str, entities: dict[str, object] | None = None
@@ -49,8 +53,14 @@ class Triggering(Protocol):
 class WeChatSender(Protocol):
     """Sends one text to a WeChat user (``channels.wechat.customer_service``).
 
-    ``send_text`` raises an exception with ``errcode`` 45015 when the 48-hour window is
-    closed, 43004/40003 when the user is gone, another code for anything else.
+    Contract: a failed ``send_text`` raises an exception whose ``errcode`` attribute is
+    WeChat's error code: :data:`OUTSIDE_WINDOW` when the 48-hour window is closed, one of
+    :data:`USER_GONE` when the user is gone, any other code (or none) for anything else.
+    The worker decides by ``errcode`` alone (:func:`wechat_final_reason`), never by the
+    exception's class. ``CustomerServiceClient`` keeps this contract: everything it raises
+    is a ``WeChatAPIError``, whose constructor always sets ``errcode`` (0 when the transport
+    failed), including its subclasses ``OutsideServiceWindow`` (45015) and
+    ``UserUnreachable`` (43004/40003).
     """
 
     async def send_text(self, openid: str, text: str) -> None: ...
@@ -59,21 +69,28 @@ class WeChatSender(Protocol):
 WeChatRenderer = Callable[[Sequence[BotMessage]], list[str]]
 
 
-def default_wechat_renderer(hotline: str) -> WeChatRenderer:
-    """Bot messages to WeChat text parts, the way the WeChat channel renders answers."""
-    from channels.wechat.formatting import render
-    from channels.wechat.texts import load_texts
-
-    texts = load_texts(hotline)
-
-    def _render(messages: Sequence[BotMessage]) -> list[str]:
-        return render(messages, texts).parts
-
-    return _render
-
-
 class Undeliverable(Exception):
     """This row can never be delivered; the reason is recorded."""
+
+
+def wechat_errcode(exc: BaseException) -> int:
+    """The WeChat error code an exception carries (0 when it has none)."""
+    return int(getattr(exc, "errcode", 0) or 0)
+
+
+def wechat_final_reason(exc: BaseException) -> str | None:
+    """Why a failed WeChat send can never succeed, or ``None`` when a retry may.
+
+    Only the ``errcode`` attribute counts, so ``OutsideServiceWindow``, ``UserUnreachable``,
+    their base ``WeChatAPIError``, any subclass of them and test doubles are all classified
+    the same way for the same code.
+    """
+    code = wechat_errcode(exc)
+    if code == OUTSIDE_WINDOW:
+        return f"WeChat {OUTSIDE_WINDOW}: outside the 48-hour window"
+    if code in USER_GONE:
+        return f"WeChat {code}: user unsubscribed or unknown"
+    return None
 
 
 class DeliveryWorker:
@@ -103,6 +120,8 @@ class DeliveryWorker:
         self.database = database
         self.conversation = conversation
         self.settings = settings
+        if wechat is not None and wechat_renderer is None:
+            raise ValueError("a WeChat sender needs its renderer (app.bootstrap.wechat_renderer)")
         self.wechat = wechat
         self.wechat_renderer = wechat_renderer
         self.notifier = notifier
@@ -167,14 +186,14 @@ class DeliveryWorker:
                         OutboxItem.kind == "alert",
                     )
                 )
-                if first == "in_progress":
+                if first == OutboxStatus.IN_PROGRESS:
                     return "wait"  # the alert itself is still on its way
-                if first != "delivered":
-                    return "cancelled"
+                if first != OutboxStatus.DELIVERED:
+                    return OutboxStatus.CANCELLED
         if item.kind == "alert" and not is_live(alert):
-            return "cancelled"
+            return OutboxStatus.CANCELLED
         if not sub.active:
-            return "cancelled"
+            return OutboxStatus.CANCELLED
         return None
 
     async def deliver_one(self, item_id: int) -> str:
@@ -185,15 +204,15 @@ class DeliveryWorker:
         item, alert, sub = loaded
         verdict = await asyncio.to_thread(self._precheck, item, alert, sub)
         if verdict == "done":
-            await asyncio.to_thread(settle, self.database, item.id, "delivered")
-            return "delivered"
+            await asyncio.to_thread(settle, self.database, item.id, OutboxStatus.DELIVERED)
+            return OutboxStatus.DELIVERED
         if verdict == "wait":
             return await self._retry(item, "waiting for the alert itself", count=False)
         if verdict is not None:
             reason = "alert no longer live" if item.kind == "alert" else "alert never reached"
             if not sub.active:
                 reason = "unsubscribed"
-            await asyncio.to_thread(settle, self.database, item.id, verdict, reason)
+            await asyncio.to_thread(settle, self.database, item.id, OutboxStatus(verdict), reason)
             return verdict
         if item.channel == "wechat":
             if not within_window(sub, self.settings.wechat_window_h):
@@ -201,10 +220,10 @@ class DeliveryWorker:
                     settle,
                     self.database,
                     item.id,
-                    "undeliverable",
+                    OutboxStatus.UNDELIVERABLE,
                     "outside WeChat 48-hour window (no message from the user)",
                 )
-                return "undeliverable"
+                return OutboxStatus.UNDELIVERABLE
             if self.wechat is None:
                 return await self._retry(item, "no WeChat sender configured")
         entities: dict[str, object] = {
@@ -226,29 +245,29 @@ class DeliveryWorker:
             try:
                 payload["parts"] = await self._send_wechat(sub.user_id, messages)
             except Undeliverable as exc:
-                await asyncio.to_thread(settle, self.database, item.id, "undeliverable", str(exc))
-                return "undeliverable"
+                await asyncio.to_thread(
+                    settle, self.database, item.id, OutboxStatus.UNDELIVERABLE, str(exc)
+                )
+                return OutboxStatus.UNDELIVERABLE
             except Exception as exc:
                 return await self._retry(item, f"wechat: {exc}"[:300])
         await asyncio.to_thread(deliver, self.database, item, payload)
         self.delivered += 1
         if self.notifier is not None:
             self.notifier.notify(f"{item.channel}:{item.user_id}")
-        return "delivered"
+        return OutboxStatus.DELIVERED
 
     async def _send_wechat(self, openid: str, messages: Sequence[BotMessage]) -> list[str]:
-        assert self.wechat is not None
-        renderer = self.wechat_renderer or default_wechat_renderer("12345")
-        parts = renderer(messages)
+        assert self.wechat is not None and self.wechat_renderer is not None
+        parts = self.wechat_renderer(messages)
         for number, part in enumerate(parts):
             try:
                 await self.wechat.send_text(openid, part)
             except Exception as exc:
-                code = int(getattr(exc, "errcode", 0) or 0)
-                if code == OUTSIDE_WINDOW:
-                    raise Undeliverable("WeChat 45015: outside the 48-hour window") from exc
-                if code in (43004, 40003):
-                    raise Undeliverable(f"WeChat {code}: user unsubscribed or unknown") from exc
+                code = wechat_errcode(exc)
+                reason = wechat_final_reason(exc)
+                if reason is not None:
+                    raise Undeliverable(reason) from exc
                 if number:
                     # Part of the alert went out; resending would duplicate it.
                     raise Undeliverable(

@@ -5,54 +5,32 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import fields
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.limits import ChatLimiter
 from app.middleware import BodyLimitMiddleware, ClientAddressMiddleware
-from app.settings import Settings, get_settings
-from app.texts import text
+from core.limits import ChatLimiter
+from core.settings import Settings, get_settings
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open storage, load the knowledge index, connect to Rasa; close them on shutdown."""
-    from actions.base import ActionServices, build_executor
-    from actions.policy_answer import knowledge_answer
-    from app.conversation import Conversation
-    from app.db import Database
-    from app.rasa_client import RasaClient
-    from channels.wechat.deps import build_channel
-    from channels.wechat.replay import SqlReplayGuard
-    from knowledge.retriever import Retriever
+    """Build every service once (``app.bootstrap``) and hand them to the routes."""
+    from app.bootstrap import app_services
 
-    settings: Settings = app.state.settings
-    database = Database(settings.database_url)
-    database.open()  # raises StorageError with the reason; the app then refuses to start
-    log.info("app database open: %s", database.engine.url.render_as_string(hide_password=True))
-    retriever = Retriever.load(settings)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-    services = ActionServices(settings=settings, retriever=retriever, database=database)
-    knowledge_answer(services).warm()  # the gazetteer and jieba's tables, before the first message
-
-    app.state.database = database
-    app.state.retriever = retriever
-    app.state.conversation = Conversation(rasa, max_chars=settings.max_text_chars)
-    app.state.services = services
-    app.state.action_executor = build_executor(services)
-    guard = SqlReplayGuard(database)
-    guard.open()
-    app.state.wechat_channel = build_channel(settings, guard)
-    try:
+    async with app_services(app.state.settings) as services:
+        app.state.services = services
+        # Routes read their piece by name (``request.app.state.database`` …): one object
+        # each, built above, never rebuilt. ``dataclasses.fields`` keeps the names in step.
+        for item in fields(services):
+            setattr(app.state, item.name, getattr(services, item.name))
         yield
-    finally:
-        await app.state.wechat_channel.aclose()
-        await rasa.aclose()
-        database.dispose()
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -65,6 +43,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app with every router; state is filled by ``lifespan`` on startup."""
+    from actions.scam_desk import ScamDesk
+    from alerts import banner
     from alerts import routes as alert_routes
     from alerts.stream import StreamGate
     from app.routes import health, webhook
@@ -72,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from channels.web import router as web_router
     from channels.wechat import router as wechat
     from console import routes as console_routes
+    from console.deps import session_operator
     from console.ratelimit import LoginLimiter
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
@@ -92,11 +73,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.login_limiter = LoginLimiter(storage=settings.limits_storage_url)
     app.state.stream_gate = StreamGate(settings.events_max_per_address, settings.events_max_streams)
+    app.state.authenticate = session_operator  # who is signed in: the console's sessions
+    app.state.scam_desk = ScamDesk()  # the bot's scam check, for the console
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)
     app.include_router(wechat.router)
     app.include_router(web_router.router)
     app.include_router(console_routes.router)
-    app.include_router(alert_routes.router)  # also runs the inline delivery worker
+    app.include_router(alert_routes.router)
+    app.include_router(banner.router)
     return app

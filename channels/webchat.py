@@ -12,11 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from app.conversation import RasaUnavailable
-from app.models import Feedback
-from app.redact import redact
-from app.texts import text
-from channels.messages import BotMessage
+from channels.web.models import Feedback
+from core.conversation import RasaUnavailable
+from core.deps import DatabaseDep
+from core.messages import BotMessage
+from core.redact import redact
+from core.senders import web_sender
+from core.texts import text
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,6 @@ class FeedbackRequest(BaseModel):
     answer_text: str = Field(default="", max_length=2000)
 
 
-def channel_sender(sender_id: str) -> str:
-    """Namespace a web sender id (``web:<id>``) so channels never share a conversation."""
-    return sender_id if sender_id.startswith("web:") else f"web:{sender_id}"
-
-
 @router.post(
     "/chat",
     response_model=ChatResponse,
@@ -94,7 +91,7 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
     """Send one message to the assistant and get its answer."""
     conversation = request.app.state.conversation
     address = request.client.host if request.client else ""
-    wait = request.app.state.chat_limiter.check(channel_sender(body.sender_id), address)
+    wait = request.app.state.chat_limiter.check(web_sender(body.sender_id), address)
     if wait > 0:
         log.warning("rate limited: %s from %s", body.sender_id, address)
         return JSONResponse(
@@ -103,7 +100,7 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
             headers={"Retry-After": str(int(wait) + 1)},
         )
     try:
-        messages = await conversation.send(channel_sender(body.sender_id), body.text)
+        messages = await conversation.send(web_sender(body.sender_id), body.text)
     except RasaUnavailable as exc:
         log.warning("chat unavailable for %s: %s", body.sender_id, exc)
         return JSONResponse({"detail": text("rasa_unavailable"), "messages": []}, status_code=503)
@@ -111,12 +108,12 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
 
 
 @router.post("/feedback", status_code=201)
-async def feedback(body: FeedbackRequest, request: Request) -> dict[str, bool]:
+async def feedback(body: FeedbackRequest, database: DatabaseDep) -> dict[str, bool]:
     """Store 有用/没用 for one answer in the app database."""
-    with request.app.state.database.session() as s:
+    with database.session() as s:
         s.add(
             Feedback(
-                sender_id=channel_sender(body.sender_id),
+                sender_id=web_sender(body.sender_id),
                 message_id=body.message_id,
                 useful=body.useful,
                 answer_text=redact(body.answer_text).text,

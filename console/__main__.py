@@ -10,10 +10,11 @@ import argparse
 import getpass
 import sys
 
-from app.db import Database
-from app.settings import get_settings
-from console import accounts, audit
+from app.bootstrap import open_database
+from console import accounts
 from console.models import ROLES
+from core import audit
+from core.settings import get_settings
 
 
 def _password(from_stdin: bool) -> str:
@@ -40,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     acc.add_parser("list", help="list accounts")
     args = parser.parse_args(argv)
 
-    database = Database(get_settings().database_url)
-    database.open()
+    database = open_database(get_settings())
     try:
         if args.command == "create":
             op = accounts.create(database, args.username, args.role, _password(args.password_stdin))

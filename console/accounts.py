@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
-from alerts.models import utcnow
-from app.db import Database
-from console.models import ROLES, Operator, OperatorSession
+from console.models import Operator, OperatorSession
 from console.passwords import dummy_hash, hash_password, verify_password
+from core.clock import utcnow
+from core.database import Database
+from core.operators import ROLES, OperatorView
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 
 
 class AccountError(ValueError):
     """An account operation was refused; the message says why."""
-
-
-@dataclass(frozen=True)
-class OperatorView:
-    """What the rest of the app sees of an account (never the hash)."""
-
-    id: int
-    username: str
-    role: str
-    active: bool
 
 
 def _view(op: Operator) -> OperatorView:

@@ -1,17 +1,15 @@
-"""Tables of operator accounts, their sessions and the audit log."""
+"""Tables of operator accounts and their sessions (the audit log is ``core.audit``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from alerts.models import utcnow
-from app.db import Base
-
-ROLES = ("operator", "alert_officer", "admin")
+from core.clock import utcnow
+from core.operators import ROLES  # noqa: F401  (the roles of an account)
+from core.orm import Base
 
 
 class Operator(Base):
@@ -37,18 +35,3 @@ class OperatorSession(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class AuditEntry(Base):
-    """Who did what, when. Written for every operator action; read by admins."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(64), index=True)
-    role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(48), index=True)
-    target: Mapped[str] = mapped_column(String(128), default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    ip: Mapped[str] = mapped_column(String(64), default="")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from limits import RateLimitItemPerSecond
 from limits.storage import Storage
 
-from app.limits import limiter_for, retry_after
+from core.limits import limiter_for, retry_after
 
 
 class LoginLimiter:

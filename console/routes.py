@@ -10,10 +10,13 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from console import accounts, audit, scam, sessions
-from console.deps import Admin, Lookup, client_ip
+from console import accounts, sessions
 from console.lookup import LookupResponse, lookup
 from console.ratelimit import LoginLimiter
+from core import audit
+from core.deps import DatabaseDep, SettingsDep
+from core.operators import Admin, Lookup, client_ip
+from core.ports import ScamDesk
 
 STATIC = FilePath(__file__).with_name("static")
 PAGE_HEADERS = {
@@ -55,13 +58,7 @@ class Me(BaseModel):
 
 
 def _limiter(request: Request) -> LoginLimiter:
-    state = request.app.state
-    if getattr(state, "login_limiter", None) is None:  # create_app builds it; bare test apps
-        settings = getattr(state, "settings", None)
-        state.login_limiter = LoginLimiter(
-            storage=getattr(settings, "limits_storage_url", "memory://")
-        )
-    return state.login_limiter  # type: ignore[no-any-return]
+    return request.app.state.login_limiter  # type: ignore[no-any-return]
 
 
 def _secure(request: Request) -> bool:
@@ -74,9 +71,14 @@ def _secure(request: Request) -> bool:
     response_model=Me,
     responses={401: {"description": "wrong credentials"}, 429: {"description": "too many tries"}},
 )
-async def login(body: LoginRequest, request: Request, response: Response) -> Me | JSONResponse:
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> Me | JSONResponse:
     """Sign in; sets an HttpOnly, SameSite=Strict session cookie (Secure over HTTPS)."""
-    database = request.app.state.database
     ip = client_ip(request)
     username = body.username.strip().lower()
     limiter = _limiter(request)
@@ -94,7 +96,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Me 
         audit.write(database, username, "", "login.failed", username, {}, ip)
         return JSONResponse({"detail": "wrong username or password"}, status_code=401)
     limiter.succeeded(username)
-    cookie = sessions.start(database, op.id, request.app.state.settings.session_secret)
+    cookie = sessions.start(database, op.id, settings.session_secret)
     response.set_cookie(
         sessions.COOKIE_NAME,
         cookie,
@@ -109,13 +111,12 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Me 
 
 
 @api.post("/logout", status_code=204)
-def logout(request: Request, op: Lookup) -> Response:
+def logout(request: Request, op: Lookup, database: DatabaseDep, settings: SettingsDep) -> Response:
     """End this session."""
-    database = request.app.state.database
     sessions.end(
         database,
         request.cookies.get(sessions.COOKIE_NAME),
-        request.app.state.settings.session_secret,
+        settings.session_secret,
     )
     audit.write(database, op.username, op.role, "logout", op.username, {}, client_ip(request))
     response = Response(status_code=204)
@@ -136,6 +137,7 @@ def me(op: Lookup) -> Me:
 def search(
     request: Request,
     op: Lookup,
+    database: DatabaseDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     top_k: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> LookupResponse:
@@ -143,7 +145,7 @@ def search(
     clause text and id, the departments and the fact-sheet sources with dates."""
     result = lookup(request.app.state.retriever, q, top_k)
     audit.write(
-        request.app.state.database,
+        database,
         op.username,
         op.role,
         "search",
@@ -161,10 +163,10 @@ class CopyEvent(BaseModel):
 
 
 @api.post("/copied", status_code=204)
-def copied(body: CopyEvent, request: Request, op: Lookup) -> Response:
+def copied(body: CopyEvent, request: Request, op: Lookup, database: DatabaseDep) -> Response:
     """Record that a script was copied to read to a caller."""
     audit.write(
-        request.app.state.database,
+        database,
         op.username,
         op.role,
         "copy",
@@ -200,23 +202,32 @@ class ScamOptions(BaseModel):
     asked: list[ScamOption]
 
 
+def _scam_desk(request: Request) -> ScamDesk:
+    return request.app.state.scam_desk  # type: ignore[no-any-return]
+
+
 @api.get("/scam-check/options", response_model=ScamOptions)
-def scam_check_options(op: Lookup) -> ScamOptions:
+def scam_check_options(request: Request, op: Lookup) -> ScamOptions:
     """The choices of the bot's scam check."""
-    return ScamOptions(**scam.options())  # type: ignore[arg-type]
+    return ScamOptions(**_scam_desk(request).options())  # type: ignore[arg-type]
 
 
 @api.post("/scam-check", response_model=ScamCheckResponse)
-def scam_check(body: ScamCheckRequest, request: Request, op: Lookup) -> ScamCheckResponse:
+def scam_check(
+    body: ScamCheckRequest,
+    request: Request,
+    op: Lookup,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> ScamCheckResponse:
     """The bot's scam check (same logic and texts) for a caller on the line."""
-    known = {o["value"] for o in scam.options()["channels"]}
+    desk = _scam_desk(request)
+    known = {o["value"] for o in desk.options()["channels"]}
     if body.channel is not None and body.channel not in known:
         raise HTTPException(status_code=422, detail="unknown channel")
-    level, texts = scam.check(
-        body.paid, body.channel, list(body.asked), request.app.state.settings.hotline
-    )
+    level, texts = desk.check(body.paid, body.channel, list(body.asked), settings.hotline)
     audit.write(
-        request.app.state.database,
+        database,
         op.username,
         op.role,
         "scam_check",
@@ -249,8 +260,8 @@ class AccountView(BaseModel):
 
 @api.get("/audit", response_model=list[AuditView])
 def audit_log(
-    request: Request,
     op: Admin,
+    database: DatabaseDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
@@ -259,7 +270,7 @@ def audit_log(
 ) -> list[AuditView]:
     """The audit log, newest first (admins)."""
     rows = audit.entries(
-        request.app.state.database,
+        database,
         limit=limit,
         before_id=before_id,
         actor=actor,
@@ -282,11 +293,11 @@ def audit_log(
 
 
 @api.get("/accounts", response_model=list[AccountView])
-def account_list(request: Request, op: Admin) -> list[AccountView]:
+def account_list(op: Admin, database: DatabaseDep) -> list[AccountView]:
     """Every console account (admins; accounts are created with ``python -m console``)."""
     return [
         AccountView(username=a.username, role=a.role, active=a.active)
-        for a in accounts.list_accounts(request.app.state.database)
+        for a in accounts.list_accounts(database)
     ]
 
 

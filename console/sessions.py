@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from alerts.models import as_utc, utcnow
-from app.db import Database
-from console.accounts import OperatorView
 from console.models import Operator, OperatorSession
+from core.clock import as_utc, utcnow
+from core.database import Database
+from core.operators import OperatorView
 
 COOKIE_NAME = "yinfa_operator"
 SESSION_TTL = timedelta(hours=8)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from knowledge.retriever import Hit, Retriever
+    from knowledge.documents import Hit
 
 CALIBRATION_FILE = "confidence.yml"
 TARGET_PRECISION = 0.90
@@ -142,20 +142,6 @@ def load_items(paths: Iterable[Path]) -> list[tuple[str, frozenset[str] | None]]
             elif group == "unanswerable":
                 items.append((str(item["q"]), None))
     return items
-
-
-def dataset(
-    retriever: Retriever, items: list[tuple[str, frozenset[str] | None]]
-) -> tuple[list[list[float]], list[int], list[bool]]:
-    """Features, right (1/0) and answerable for every dev question."""
-    xs, ys, answerable = [], [], []
-    for question, expect in items:
-        x, result = retriever.features_of(question)
-        entry = next((h.document for h in result.hits if h.document.kind == "entry"), None)
-        xs.append(x)
-        ys.append(int(expect is not None and entry is not None and entry.id in expect))
-        answerable.append(expect is not None)
-    return xs, ys, answerable
 
 
 def curve(

@@ -11,25 +11,15 @@ Clause ids (contract): ``A1`` 指导思想, ``A2`` 发展定位, ``T1``..``T18``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from textnorm.numerals import cn_number
 
 # Section number (一、..四、) -> clause id prefix for its sub-sections.
 SECTION_PREFIXES = {1: "A", 3: "S", 4: "G"}
 TASK_SECTION = 2
 TASK_PREFIX = "T"
 
-_CN_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _SECTION_RE = re.compile(r"^([一二三四五六七八九十]+)、\s*(.+)$")
 _SUBSECTION_RE = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
 _TASK_RE = re.compile(r"^(\d{1,2})[.．、]\s*(.+)$")
@@ -61,13 +51,8 @@ class Clause:
 
 
 def _cn_number(text: str) -> int:
-    if text in _CN_DIGITS:
-        return _CN_DIGITS[text]
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS.get(text[1:], 0)
-    if text.endswith("十"):
-        return _CN_DIGITS[text[0]] * 10
-    return _CN_DIGITS[text[0]] * 10 + _CN_DIGITS[text[-1]]
+    """A section number (一 .. 九十九) by the one numeral table; 0 if it is not one."""
+    return cn_number(text) or 0
 
 
 def _strip_markup(line: str) -> str:
@@ -168,60 +153,76 @@ def parse_plan(text: str) -> list[Clause]:
     Raises:
         ValueError: If the numbering cannot be followed.
     """
-    section = 0
-    section_title = ""
-    group = ""
-    pending: list[dict[str, object]] = []
+    state = _PlanState()
     for para in body_paragraphs(text):
+        state.read(para)
+    return _add_shared_departments([_clause_of(item) for item in state.pending])
+
+
+@dataclass
+class _PlanState:
+    """Where the parser is in the numbering, and the clauses read so far (as parts)."""
+
+    section: int = 0
+    section_title: str = ""
+    group: str = ""
+    pending: list[dict[str, object]] = field(default_factory=list)
+
+    def read(self, para: str) -> None:
+        """Take one body paragraph: a heading, a task, or more text of the last clause.
+
+        Raises:
+            ValueError: If the numbering cannot be followed.
+        """
         if m := _SECTION_RE.match(para):
-            section, section_title = _cn_number(m.group(1)), m.group(2).strip()
-            group = section_title
-            continue
+            self.section, self.section_title = _cn_number(m.group(1)), m.group(2).strip()
+            self.group = self.section_title
+            return
         if m := _SUBSECTION_RE.match(para):
-            number, title = _cn_number(m.group(1)), m.group(2).strip()
-            if section == TASK_SECTION:
-                group = title
-            elif section in SECTION_PREFIXES:
-                pending.append(
-                    {
-                        "id": f"{SECTION_PREFIXES[section]}{number}",
-                        "title": title,
-                        "group": section_title,
-                        "parts": [],
-                    }
-                )
-            else:
-                raise ValueError(f"sub-section outside a known section: {para[:20]}")
-            continue
-        if section == TASK_SECTION and (m := _TASK_RE.match(para)):
+            self._subsection(_cn_number(m.group(1)), m.group(2).strip(), para)
+            return
+        if self.section == TASK_SECTION and (m := _TASK_RE.match(para)):
             body = m.group(2).strip()
             title = body.split("。", 1)[0]
-            pending.append(
+            self.pending.append(
                 {
                     "id": f"{TASK_PREFIX}{int(m.group(1))}",
                     "title": title,
-                    "group": group,
+                    "group": self.group,
                     "parts": [body],
                 }
             )
-            continue
-        if not pending:
+            return
+        if not self.pending:
             raise ValueError(f"text before the first clause: {para[:20]}")
-        pending[-1]["parts"].append(para)  # type: ignore[attr-defined]
+        self.pending[-1]["parts"].append(para)  # type: ignore[attr-defined]
 
-    clauses: list[Clause] = []
-    for item in pending:
-        body = "\n".join(item["parts"])  # type: ignore[arg-type]
-        clauses.append(
-            Clause(
-                id=str(item["id"]),
-                title=str(item["title"]),
-                text=body,
-                group=str(item["group"]),
-                departments=parse_departments(body),
+    def _subsection(self, number: int, title: str, para: str) -> None:
+        """A ``（一）`` heading: an action group of the tasks, or a clause of its own."""
+        if self.section == TASK_SECTION:
+            self.group = title
+        elif self.section in SECTION_PREFIXES:
+            self.pending.append(
+                {
+                    "id": f"{SECTION_PREFIXES[self.section]}{number}",
+                    "title": title,
+                    "group": self.section_title,
+                    "parts": [],
+                }
             )
-        )
-    return _add_shared_departments(clauses)
+        else:
+            raise ValueError(f"sub-section outside a known section: {para[:20]}")
+
+
+def _clause_of(item: dict[str, object]) -> Clause:
+    body = "\n".join(item["parts"])  # type: ignore[arg-type]
+    return Clause(
+        id=str(item["id"]),
+        title=str(item["title"]),
+        text=body,
+        group=str(item["group"]),
+        departments=parse_departments(body),
+    )
 
 
 def _add_shared_departments(clauses: list[Clause]) -> list[Clause]:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
     from knowledge.retriever import Retriever, SearchResult
 
 
 def _settings() -> Settings:
-    from app.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings()
 
@@ -206,7 +206,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         choose,
         cross_validated,
         curve,
-        dataset,
         fit,
         format_curve,
         load_items,
@@ -310,3 +309,17 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def dataset(
+    retriever: Retriever, items: list[tuple[str, frozenset[str] | None]]
+) -> tuple[list[list[float]], list[int], list[bool]]:
+    """Features, right (1/0) and answerable for every dev question."""
+    xs, ys, answerable = [], [], []
+    for question, expect in items:
+        x, result = retriever.features_of(question)
+        entry = next((h.document for h in result.hits if h.document.kind == "entry"), None)
+        xs.append(x)
+        ys.append(int(expect is not None and entry is not None and entry.id in expect))
+        answerable.append(expect is not None)
+    return xs, ys, answerable

@@ -5,47 +5,39 @@ Sources are fact lines of ``sources/facts.md`` (``S1``..``S58``) and of every
 (``sources/*.yml``): how far its fact reaches (``scope``: ``yangquan``, ``shanxi``,
 ``national`` or ``elsewhere``), and the ``plain`` title residents see. Operators see the
 full source line.
+
+Entry files are read by :mod:`knowledge.entries` and the numbers table by
+:mod:`knowledge.numbers`; their public names are importable from here as well.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.clauses import parse_plan
 from knowledge.documents import Document
+from knowledge.entries import load_entries, yaml_list_items
+from knowledge.numbers import (
+    NUMBERS_FILE,
+    NumbersTable,
+    PhoneNumber,
+    load_numbers,
+    number_conflicts,
+)
 
 PLAN_FILE = Path("sources") / "plan.md"
 FACTS_FILE = Path("sources") / "facts.md"
 SOURCES_DIR = Path("sources")
 NATIONAL_GLOB = "national-*.md"
-NUMBERS_FILE = Path("numbers.yml")
 SCOPES = ("yangquan", "shanxi", "national", "elsewhere")
 ENTRIES_DIR = Path("entries")
 TERMS_FILE = Path("jieba") / "terms.txt"
 SYNONYMS_FILE = Path("synonyms.yml")
 
-_ENTRY_KEYS = {
-    "id",
-    "topic",
-    "title",
-    "questions",
-    "answer",
-    "more",
-    "steps",
-    "clause_ids",
-    "sources",
-    "valid_from",
-    "valid_until",
-}
 SOURCE_ID_RE = re.compile(r"^[SN]\d+$")
 _SOURCE_LINE_RE = re.compile(r"^\s*-\s*\[([SN]\d+)\]\s*(.+)$")
 REGISTRY_KEYS = {
@@ -63,6 +55,31 @@ REGISTRY_KEYS = {
 }
 _URL_RE = re.compile(r"\s*[:：]?\s*https?://\S+")
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+__all__ = [
+    "ENTRIES_DIR",
+    "FACTS_FILE",
+    "NATIONAL_GLOB",
+    "NUMBERS_FILE",
+    "PLAN_FILE",
+    "REGISTRY_KEYS",
+    "SCOPES",
+    "SOURCES_DIR",
+    "SOURCE_ID_RE",
+    "SYNONYMS_FILE",
+    "TERMS_FILE",
+    "Corpus",
+    "NumbersTable",
+    "PhoneNumber",
+    "SourceRecord",
+    "content_version",
+    "load_corpus",
+    "load_entries",
+    "load_numbers",
+    "load_registry",
+    "number_conflicts",
+    "parse_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -192,7 +209,7 @@ def load_registry(sources_dir: Path) -> dict[str, SourceRecord]:
         ValueError: If an item lacks a field, has an unknown scope, or an id repeats.
     """
     registry: dict[str, SourceRecord] = {}
-    for where, item in _yaml_list_items(sources_dir, "*.yml", "sources"):
+    for where, item in yaml_list_items(sources_dir, "*.yml", "sources"):
         if not isinstance(item, dict) or set(item) != REGISTRY_KEYS:
             missing = REGISTRY_KEYS - set(item or {})
             raise ValueError(f"{where}: expected the registry fields, missing {missing}")
@@ -222,140 +239,6 @@ def _optional_text(value: Any) -> str | None:
     return str(value)
 
 
-@dataclass(frozen=True)
-class PhoneNumber:
-    """One number of the numbers table (``knowledge/data/numbers.yml``)."""
-
-    number: str
-    say: str
-    sources: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class NumbersTable:
-    """The six numbers residents are given, and the rules no text may contradict."""
-
-    numbers: tuple[PhoneNumber, ...]
-    conflicts: tuple[tuple[re.Pattern[str], re.Pattern[str] | None, str], ...]
-    needs_120: re.Pattern[str]
-
-    def by_number(self, number: str) -> PhoneNumber:
-        return next(n for n in self.numbers if n.number == number)
-
-    def conflicts_in(self, text: str) -> list[str]:
-        """Why ``text`` contradicts the table (empty when it does not)."""
-        found = []
-        for pattern, unless, why in self.conflicts:
-            if pattern.search(text) and not (unless is not None and unless.search(text)):
-                found.append(why)
-        return found
-
-
-_DEFAULT_NUMBERS = Path(__file__).resolve().parent / "data" / NUMBERS_FILE
-
-
-@lru_cache(maxsize=4)
-def load_numbers(path: Path = _DEFAULT_NUMBERS) -> NumbersTable:
-    """The numbers table (one file for every entry, response and guide)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    numbers = tuple(
-        PhoneNumber(
-            number=str(item["number"]),
-            say=str(item["say"]).strip(),
-            sources=tuple(str(s) for s in item.get("sources") or ()),
-        )
-        for item in data["numbers"]
-    )
-    conflicts = tuple(
-        (
-            re.compile(str(item["pattern"])),
-            re.compile(str(item["unless"])) if item.get("unless") else None,
-            str(item["why"]),
-        )
-        for item in data["conflicts"]
-    )
-    return NumbersTable(numbers, conflicts, re.compile(str(data["needs_120"])))
-
-
-def number_conflicts(text: str) -> list[str]:
-    """Rules of the numbers table that ``text`` contradicts ("怀疑被骗打96110" ...)."""
-    return load_numbers().conflicts_in(text)
-
-
-def _as_date(value: Any, where: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValueError(f"{where}: bad date {value!r}") from exc
-
-
-def _as_tuple(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-    return tuple(str(item).strip() for item in value if str(item).strip())
-
-
-def _entry_document(item: dict[str, Any], where: str) -> Document:
-    for key in ("id", "title", "answer"):
-        if not item.get(key):
-            raise ValueError(f"{where}: missing {key}")
-    meta = {k: v for k, v in item.items() if k not in _ENTRY_KEYS}
-    more = item.get("more")
-    return Document(
-        id=str(item["id"]).strip(),
-        kind="entry",
-        title=str(item["title"]).strip(),
-        text=str(item["answer"]).strip(),
-        clause_ids=_as_tuple(item.get("clause_ids"), where),
-        topic=str(item["topic"]).strip() if item.get("topic") else None,
-        questions=_as_tuple(item.get("questions"), where),
-        more=str(more).strip() if more else None,
-        steps=_as_tuple(item.get("steps"), where),
-        sources=_as_tuple(item.get("sources"), where),
-        valid_from=_as_date(item.get("valid_from"), where),
-        valid_until=_as_date(item.get("valid_until"), where),
-        meta=meta,
-    )
-
-
-def load_entries(entries_dir: Path) -> list[Document]:
-    """Entries of every ``entries/*.yml`` file, in file-name then list order.
-
-    Raises:
-        ValueError: If a file is not a list of mappings or an entry lacks id, title or answer.
-    """
-    documents: list[Document] = []
-    for where, item in _yaml_list_items(entries_dir, "*.y*ml", "entries"):
-        if not isinstance(item, dict):
-            raise ValueError(f"{where}: expected a mapping")
-        documents.append(_entry_document(item, where))
-    return documents
-
-
-def _yaml_list_items(directory: Path, pattern: str, what: str) -> Iterator[tuple[str, Any]]:
-    """``("<file> item <n>", item)`` for every item of every YAML list file in ``directory``.
-
-    Raises:
-        ValueError: If a file is not a YAML list.
-    """
-    if not directory.is_dir():
-        return
-    for path in sorted(directory.glob(pattern)):
-        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(items, list):
-            raise ValueError(f"{path.name}: expected a list of {what}")
-        for number, item in enumerate(items, start=1):
-            yield f"{path.name} item {number}", item
-
-
 def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
     """Read the plan, the fact sheets, the source registry and the entries.
 
@@ -371,6 +254,28 @@ def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
         ValueError: If the data is malformed or ids collide.
     """
     knowledge_dir = Path(knowledge_dir)
+    plan_path, facts_path = _source_paths(knowledge_dir, sources_dir)
+    clauses = _plan_clauses(plan_path)
+    entries = load_entries(knowledge_dir / ENTRIES_DIR)
+    documents = [*clauses, *entries]
+    return Corpus(
+        documents=documents,
+        by_id=_by_id(documents),
+        clauses=clauses,
+        entries=entries,
+        version=content_version(knowledge_dir),
+        knowledge_dir=knowledge_dir,
+        sources=_source_lines(facts_path, knowledge_dir / SOURCES_DIR),
+        registry=load_registry(knowledge_dir / SOURCES_DIR),
+    )
+
+
+def _source_paths(knowledge_dir: Path, sources_dir: Path | None) -> tuple[Path, Path]:
+    """Paths of the plan and the fact sheet (``sources_dir`` for the ones missing).
+
+    Raises:
+        FileNotFoundError: If the plan cannot be found.
+    """
     plan_path = knowledge_dir / PLAN_FILE
     facts_path = knowledge_dir / FACTS_FILE
     if sources_dir is not None:
@@ -380,8 +285,12 @@ def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
             facts_path = Path(sources_dir) / "facts.md"
     if not plan_path.exists():
         raise FileNotFoundError(f"plan not found: {plan_path}")
+    return plan_path, facts_path
 
-    clauses = [
+
+def _plan_clauses(plan_path: Path) -> list[Document]:
+    """The plan's clauses as documents, in plan order."""
+    return [
         Document(
             id=c.id,
             kind="clause",
@@ -393,24 +302,26 @@ def load_corpus(knowledge_dir: Path, sources_dir: Path | None = None) -> Corpus:
         )
         for c in parse_plan(plan_path.read_text(encoding="utf-8"))
     ]
-    entries = load_entries(knowledge_dir / ENTRIES_DIR)
-    documents = [*clauses, *entries]
+
+
+def _by_id(documents: list[Document]) -> dict[str, Document]:
+    """Documents by id.
+
+    Raises:
+        ValueError: If an id repeats.
+    """
     by_id: dict[str, Document] = {}
     for doc in documents:
         if doc.id in by_id:
             raise ValueError(f"duplicate document id: {doc.id}")
         by_id[doc.id] = doc
+    return by_id
+
+
+def _source_lines(facts_path: Path, sheets_dir: Path) -> dict[str, str]:
+    """Source lines of the fact sheet, then of the national sheets (first line of an id wins)."""
     sources = parse_sources(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
-    for sheet in sorted((knowledge_dir / SOURCES_DIR).glob(NATIONAL_GLOB)):
+    for sheet in sorted(sheets_dir.glob(NATIONAL_GLOB)):
         for sid, line in parse_sources(sheet.read_text(encoding="utf-8")).items():
             sources.setdefault(sid, line)
-    return Corpus(
-        documents=documents,
-        by_id=by_id,
-        clauses=clauses,
-        entries=entries,
-        version=content_version(knowledge_dir),
-        knowledge_dir=knowledge_dir,
-        sources=sources,
-        registry=load_registry(knowledge_dir / SOURCES_DIR),
-    )
+    return sources

@@ -52,8 +52,19 @@ class Document:
             parts.append(self.more)
         return "\n".join(parts)
 
-    def search_fields(self) -> list[str]:
-        """Texts that retrieval indexes for this document."""
-        if self.kind == "entry":
-            return [self.title, *self.questions, self.text]
-        return [self.title, self.text]
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved document.
+
+    Attributes:
+        document: The document.
+        score: Fused score in [0, 1] (hybrid), BM25 score (bm25) or cosine (dense).
+        lexical: BM25 score of the document for the query.
+        dense: Best cosine of the document's rows (``None`` in bm25 mode).
+    """
+
+    document: Document
+    score: float
+    lexical: float = 0.0
+    dense: float | None = None

@@ -54,7 +54,3 @@ class LexicalIndex:
         if not known:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
-
-    def has_token(self, token: str) -> bool:
-        """Whether any document contains the token."""
-        return token in self._vocab

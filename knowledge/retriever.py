@@ -6,13 +6,13 @@ import logging
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.corpus import Corpus, load_corpus
-from knowledge.documents import Document
+from knowledge.documents import Hit
 from knowledge.embedding import Embedder, load_embedder
 from knowledge.index import (
     DenseIndex,
@@ -27,11 +27,10 @@ from textnorm.normalize import NormalizedQuery
 from textnorm.vocabulary import Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
-    from app.settings import Settings
+    from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
 
 # Fusion: a weighted sum of the BM25 score (divided by the best one) and the cosine
@@ -47,23 +46,6 @@ DEFAULT_THRESHOLD = 0.5
 # Confidence: cosine at which the dense part starts counting and where it is full.
 DENSE_FLOOR = 0.25
 DENSE_FULL = 0.70
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved document.
-
-    Attributes:
-        document: The document.
-        score: Fused score in [0, 1] (hybrid), BM25 score (bm25) or cosine (dense).
-        lexical: BM25 score of the document for the query.
-        dense: Best cosine of the document's rows (``None`` in bm25 mode).
-    """
-
-    document: Document
-    score: float
-    lexical: float = 0.0
-    dense: float | None = None
 
 
 @dataclass(frozen=True)
@@ -240,21 +222,38 @@ class Retriever:
         allowed = self._allowed(topics)
         if exclude:
             allowed = allowed & np.array([d.id not in exclude for d in self.documents])
-
-        if mode == "bm25":
-            scores = lexical.copy()
-            eligible = lexical > 0
-        elif mode == "dense":
-            assert dense is not None
-            scores = dense.copy()
-            eligible = np.ones(len(scores), dtype=bool)
-        else:
-            assert dense is not None
-            scores = self._fuse(lexical, dense)
-            eligible = np.ones(len(scores), dtype=bool)
+        scores, eligible = self._mode_scores(mode, lexical, dense)
         eligible &= allowed
+        hits = self._top_hits(scores, eligible, lexical, dense, top_k)
+        confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
+        if hits and calibrated and self.calibration is not None and mode == "hybrid":
+            confidence = round(
+                self.calibration.probability(self._features(nq, hits, confidence)), 4
+            )
+        return SearchResult(str(query), nq.text, hits, confidence, confidence >= self.threshold)
+
+    def _mode_scores(
+        self, mode: str, lexical: np.ndarray, dense: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ranking scores of every document for a mode, and which may be returned at all
+        (in ``bm25`` mode only documents sharing a word with the query)."""
+        if mode == "bm25":
+            return lexical.copy(), lexical > 0
+        assert dense is not None
+        scores = dense.copy() if mode == "dense" else self._fuse(lexical, dense)
+        return scores, np.ones(len(scores), dtype=bool)
+
+    def _top_hits(
+        self,
+        scores: np.ndarray,
+        eligible: np.ndarray,
+        lexical: np.ndarray,
+        dense: np.ndarray | None,
+        top_k: int,
+    ) -> list[Hit]:
+        """The ``top_k`` best eligible documents as hits (ties keep corpus order)."""
         order = [int(i) for i in np.argsort(-scores, kind="stable") if eligible[i]][:top_k]
-        hits = [
+        return [
             Hit(
                 document=self.documents[i],
                 score=float(scores[i]),
@@ -263,12 +262,6 @@ class Retriever:
             )
             for i in order
         ]
-        confidence = self._confidence(nq, hits, lexical, dense, allowed) if hits else 0.0
-        if hits and calibrated and self.calibration is not None and mode == "hybrid":
-            confidence = round(
-                self.calibration.probability(self._features(nq, hits, confidence)), 4
-            )
-        return SearchResult(str(query), nq.text, hits, confidence, confidence >= self.threshold)
 
     def _features(self, nq: NormalizedQuery, hits: list[Hit], heuristic: float) -> list[float]:
         entries = [h for h in hits if h.document.kind == "entry"]

@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from alerts import subscriptions
-    from app.db import Database
+    from core.database import Database
     from tests.alerts.e2e_support import (
         create_accounts,
         draft_and_publish,

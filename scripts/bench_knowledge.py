@@ -69,7 +69,7 @@ def main() -> int:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from app.settings import Settings
+    from core.settings import Settings
 
     base = rss_mb()
     t0 = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.rasa_client import RasaUnavailable
+from core.rasa_client import RasaUnavailable
 
 router = APIRouter(tags=["health"])
 

@@ -6,18 +6,20 @@ The chat itself goes through ``POST /api/chat`` and ``POST /api/feedback``
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
-from channels.web.banner import current_banner
+from core.deps import SettingsDep
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-BANNER_POLL_S = 60
+# The page loads native ES modules (static/js/), which browsers refuse unless they come with a
+# JavaScript type; pin it so it does not depend on the host's MIME table.
+mimetypes.add_type("text/javascript", ".js")
 EVENTS_PATH = "/api/events"  # live alerts (Server-Sent Events), served by the alerts feature
 
 # Everything the page needs comes from this origin; no inline scripts or styles.
@@ -46,12 +48,6 @@ class WebConfig(BaseModel):
     events_url: str | None = None
 
 
-class BannerResponse(BaseModel):
-    """The current fraud-alert banner, or ``null``."""
-
-    banner: dict[str, Any] | None
-
-
 @router.get("/", include_in_schema=False)
 async def index() -> FileResponse:
     """The chat page."""
@@ -67,18 +63,11 @@ def _serves(app: FastAPI, path: str) -> bool:
 
 
 @router.get("/api/config", response_model=WebConfig)
-async def config(request: Request) -> WebConfig:
+async def config(request: Request, settings: SettingsDep) -> WebConfig:
     """Hotline and limits from the settings; the live-alert stream when the app has one."""
-    settings = request.app.state.settings
     return WebConfig(
         hotline=settings.hotline,
         max_text_chars=settings.max_text_chars,
-        banner_poll_s=BANNER_POLL_S,
+        banner_poll_s=settings.banner_poll_s,
         events_url=EVENTS_PATH if _serves(request.app, EVENTS_PATH) else None,
     )
-
-
-@router.get("/api/alerts/banner", response_model=BannerResponse)
-def banner(request: Request) -> BannerResponse:
-    """The newest published, unexpired fraud alert (sync: runs in the thread pool)."""
-    return BannerResponse(banner=current_banner(request.app.state.database))

@@ -1,16 +1,12 @@
 """WeChat official-account channel: ``GET/POST /wechat`` (plaintext and AES safe mode).
 
-Modules: ``signature`` and ``crypto`` (WXBizMsgCrypt-compatible), ``xmlmsg`` (defusedxml
-parsing, reply XML), ``replay`` (nonce and MsgId state), ``buttons`` and ``formatting``
-(numbered choices, 2,048-byte parts), ``customer_service`` (API client), ``service`` (one
-callback, start to finish), ``deps`` and ``router`` (FastAPI).
+Modules: ``signature`` and ``crypto`` (WXBizMsgCrypt-compatible), ``verification``
+(timestamp, signature, nonce; opening and sealing envelopes), ``xmlmsg`` (defusedxml parsing,
+reply XML), ``replay`` (nonce and MsgId state), ``turns`` (one turn per message across
+WeChat's retries, the reply deadline, late delivery), ``replies`` (what to answer),
+``buttons`` and ``formatting`` (numbered choices, 2,048-byte parts), ``customer_service``
+(API client), ``service`` (the channel facade), ``deps`` and ``router`` (FastAPI).
 
-Wiring in the app's lifespan::
-
-    guard = SqlReplayGuard(db); guard.open()
-    app.state.wechat_channel = build_channel(settings, guard)
-    app.state.wechat_subscription_hook = on_subscription  # optional (sender_id, subscribed)
-    app.include_router(channels.wechat.router.router)
-    ...
-    await app.state.wechat_channel.aclose()  # on shutdown
+The composition root (``app/bootstrap.py``) builds the channel once with
+``deps.build_channel(settings, SqlReplayGuard(database), on_inbound=...)``.
 """

@@ -16,6 +16,7 @@ import binascii
 import os
 import struct
 
+from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 BLOCK = 32  # WeChat pads to 32 bytes
@@ -26,23 +27,24 @@ class CryptoError(ValueError):
 
 
 def pkcs7_pad(data: bytes, block: int = BLOCK) -> bytes:
-    """Pad ``data`` with PKCS#7 to a multiple of ``block`` (a full block if aligned)."""
-    count = block - len(data) % block
-    return data + bytes([count]) * count
+    """Pad ``data`` with PKCS#7 to a multiple of ``block`` bytes (a full block if aligned)."""
+    padder = padding.PKCS7(block * 8).padder()
+    return padder.update(data) + padder.finalize()
 
 
 def pkcs7_unpad(data: bytes, block: int = BLOCK) -> bytes:
-    """Remove and check PKCS#7 padding.
+    """Remove and check PKCS#7 padding of ``block``-byte blocks.
 
     Raises:
-        CryptoError: the padding is malformed.
+        CryptoError: the padding is malformed (or ``data`` is not whole blocks).
     """
     if not data:
         raise CryptoError("empty plaintext")
-    count = data[-1]
-    if not 1 <= count <= block or count > len(data) or data[-count:] != bytes([count]) * count:
-        raise CryptoError("bad padding")
-    return data[:-count]
+    unpadder = padding.PKCS7(block * 8).unpadder()
+    try:
+        return unpadder.update(data) + unpadder.finalize()
+    except ValueError as exc:
+        raise CryptoError("bad padding") from exc
 
 
 def decode_aes_key(encoding_aes_key: str) -> bytes:

@@ -1,9 +1,7 @@
-"""FastAPI dependencies of the WeChat router.
+"""FastAPI dependencies of the WeChat router, and the channel's factory.
 
-The app may build the channel itself in its lifespan and store it at
-``app.state.wechat_channel`` (recommended: pass ``SqlReplayGuard(database)``); otherwise it is
-built on first use from ``app.state.settings`` (or ``get_settings()``), with its replay state in
-the app database at ``app.state.database`` if there is one.
+The composition root (``app.bootstrap``) builds the channel with :func:`build_channel` and a
+``SqlReplayGuard`` on the app database, and stores it at ``app.state.wechat_channel``.
 """
 
 from __future__ import annotations
@@ -13,9 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from app.settings import Settings, get_settings
 from channels.wechat.customer_service import CustomerServiceClient
-from channels.wechat.replay import MemoryReplayGuard, ReplayGuard, SqlReplayGuard
+from channels.wechat.replay import ReplayGuard
 from channels.wechat.service import (
     ConversationLike,
     RateLimiterLike,
@@ -23,6 +20,7 @@ from channels.wechat.service import (
     WeChatChannel,
 )
 from channels.wechat.texts import load_texts
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -51,21 +49,10 @@ def build_channel(settings: Settings, guard: ReplayGuard, **kwargs: Any) -> WeCh
 
 
 def get_wechat_channel(request: Request) -> WeChatChannel:
-    """The app's WeChat channel, built on first use if the lifespan did not build it."""
-    state = request.app.state
-    channel: WeChatChannel | None = getattr(state, "wechat_channel", None)
+    """The app's WeChat channel, built once by the composition root."""
+    channel: WeChatChannel | None = getattr(request.app.state, "wechat_channel", None)
     if channel is None:
-        db = getattr(state, "database", None)
-        if db is not None:
-            sql_guard = SqlReplayGuard(db)
-            sql_guard.open()
-            guard: ReplayGuard = sql_guard
-        else:
-            log.warning("no app.state.database: WeChat replay state is in-process only")
-            guard = MemoryReplayGuard()
-        settings = getattr(state, "settings", None) or get_settings()
-        channel = build_channel(settings, guard)
-        state.wechat_channel = channel
+        raise HTTPException(status_code=503, detail="WeChat channel not ready")
     return channel
 
 

@@ -28,7 +28,7 @@ class CitationLike(Protocol):
 
 
 class MessageLike(Protocol):
-    """The fields of ``channels.messages.BotMessage`` this module reads."""
+    """The fields of ``core.messages.BotMessage`` this module reads."""
 
     @property
     def text(self) -> str | None: ...

@@ -2,7 +2,7 @@
 
 Two implementations of one small protocol:
 
-- :class:`SqlReplayGuard` keeps the state in the app database (``app.db.Database``), so
+- :class:`SqlReplayGuard` keeps the state in the app database (``core.database.Database``), so
   every app replica shares it and a restart does not forget it. Use this in the app.
 - :class:`MemoryReplayGuard` keeps it in this process only (tests, single-process dev).
 
@@ -24,10 +24,10 @@ from sqlalchemy import Float, String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
+from core.orm import Base
 
 if TYPE_CHECKING:
-    from app.db import Database
+    from core.database import Database
 
 NONCE_TTL_S = 600.0  # timestamps are accepted within +-300 s, so a nonce must outlive both
 MESSAGE_TTL_S = 3600.0

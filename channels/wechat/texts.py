@@ -9,7 +9,12 @@ from typing import Any
 
 import yaml
 
+from textnorm.numerals import cn_number
+
 TEXTS_FILE = Path(__file__).with_name("texts.yml")
+# Words people type instead of digits when they answer a numbered choice; their values come
+# from the one numeral table (textnorm.numerals).
+NUMBER_WORDS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class Texts:
             WelcomeButton(title=str(b["title"]), payload=str(b["payload"]))
             for b in raw.get("welcome_buttons") or []
         )
-        words = {str(k): int(v) for k, v in (raw.get("number_words") or {}).items()}
+        words = {word: n for word in NUMBER_WORDS if (n := cn_number(word)) is not None}
         return cls(
             **filled,
             button_line=str(raw["button_line"]),

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from alerts import lifecycle, subscriptions
-from alerts.config import AlertSettings
-from alerts.models import utcnow
-from app.db import Database
-from channels.messages import BotMessage
+from core.clock import utcnow
+from core.database import Database
+from core.messages import BotMessage
+from core.settings import AlertSettings
 
 OFFICER_A = lifecycle.Actor("officer_a", "alert_officer")
 OFFICER_B = lifecycle.Actor("officer_b", "alert_officer")
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'app.sqlite3'}")
-    db.open()
-    yield db
-    db.dispose()
 
 
 class ScriptedBot:
@@ -39,7 +29,7 @@ class ScriptedBot:
         self.calls.append((sender_id, intent, dict(entities or {})))
         if self.failures > 0:
             self.failures -= 1
-            from app.rasa_client import RasaUnavailable
+            from core.rasa_client import RasaUnavailable
 
             raise RasaUnavailable("scripted failure")
         return [BotMessage(text=f"【防骗提醒】{entities.get('alert_title') if entities else ''}")]
@@ -57,7 +47,7 @@ def fast_settings(**overrides: object) -> AlertSettings:
         "backoff_max_s": 0.0,
     }
     values.update(overrides)
-    return AlertSettings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
+    return AlertSettings.model_validate(values)
 
 
 def published_alert(database: Database, **fields: object) -> int:

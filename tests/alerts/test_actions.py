@@ -16,6 +16,7 @@ from actions.alerts import (
 )
 from actions.base import ActionServices
 from alerts import lifecycle, subscriptions
+from alerts.desk import AlertDesk
 from alerts.models import Alert
 from tests.alerts.conftest import OFFICER_A, published_alert
 
@@ -40,9 +41,11 @@ def tracker(
 
 
 def services(database) -> ActionServices:  # type: ignore[no-untyped-def]
-    from app.settings import Settings
+    from core.settings import Settings
 
-    return ActionServices(settings=Settings(_env_file=None), database=database)  # type: ignore[call-arg]
+    return ActionServices(
+        settings=Settings(_env_file=None), database=database, alerts=AlertDesk(database)
+    )  # type: ignore[call-arg]
 
 
 async def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]

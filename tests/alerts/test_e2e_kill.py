@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from alerts import subscriptions
-from app.db import Database
+from core.database import Database
 from tests.alerts.e2e_support import (
     WorkerProcess,
     draft_and_publish,
@@ -14,6 +14,7 @@ from tests.alerts.e2e_support import (
     query,
     wait_until,
 )
+from tests.support.db import open_database
 
 pytestmark = pytest.mark.e2e
 
@@ -22,8 +23,7 @@ SUBSCRIBERS = 200
 
 def test_sigkill_mid_broadcast_then_restart_delivers_exactly_once(alert_stack) -> None:  # type: ignore[no-untyped-def]
     stack, _ = alert_stack
-    database = Database(f"sqlite:///{stack.app_db}")
-    database.open()
+    database = open_database(f"sqlite:///{stack.app_db}")
     users = [f"kill-{i:03d}" for i in range(SUBSCRIBERS)]
     for user in users:
         subscriptions.subscribe(database, "web", user)

@@ -130,7 +130,7 @@ def test_touch_and_window(database) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_wechat_follow_events_open_the_window_and_unfollow_ends_alerts(database) -> None:  # type: ignore[no-untyped-def]
-    from alerts.routes import wechat_follow_hook
+    from alerts.hooks import wechat_follow_hook
 
     subscriptions.subscribe(database, "wechat", "o9")
     subscriptions.touch(database, "wechat", "o9", when=utcnow() - timedelta(days=5))

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from alerts import subscriptions
+from alerts.hooks import wechat_inbound_hook
 from alerts.models import Subscription
-from alerts.routes import wechat_inbound_hook
-from app.db import Database
+from core.database import Database
 
 
 async def test_inbound_hook_restarts_the_window(database: Database) -> None:

@@ -11,6 +11,7 @@ from alerts import lifecycle, subscriptions
 from alerts.models import OutboxItem, Receipt, utcnow
 from alerts.outbox import claim
 from alerts.worker import DeliveryWorker
+from app.bootstrap import wechat_renderer
 from tests.alerts.conftest import (
     OFFICER_A,
     ScriptedBot,
@@ -18,6 +19,8 @@ from tests.alerts.conftest import (
     fast_settings,
     published_alert,
 )
+
+RENDER = wechat_renderer("12345")
 
 
 async def drain(worker: DeliveryWorker, rounds: int = 50) -> None:
@@ -142,7 +145,9 @@ async def test_wechat_respects_the_48_hour_window(database) -> None:  # type: ig
     published_alert(database)
     wechat = FakeWeChat()
     bot = ScriptedBot()
-    await drain(DeliveryWorker(database, bot, fast_settings(), wechat=wechat))
+    await drain(
+        DeliveryWorker(database, bot, fast_settings(), wechat=wechat, wechat_renderer=RENDER)
+    )
     assert [openid for openid, _ in wechat.sent] == ["fresh"]
     assert [c[0] for c in bot.calls] == ["wechat:fresh"]
     with database.session() as s:
@@ -153,7 +158,15 @@ async def test_wechat_respects_the_48_hour_window(database) -> None:  # type: ig
 async def test_wechat_45015_is_recorded_as_not_deliverable(database) -> None:  # type: ignore[no-untyped-def]
     subscriptions.subscribe(database, "wechat", "o1")
     published_alert(database)
-    await drain(DeliveryWorker(database, ScriptedBot(), fast_settings(), wechat=FakeWeChat(45015)))
+    await drain(
+        DeliveryWorker(
+            database,
+            ScriptedBot(),
+            fast_settings(),
+            wechat=FakeWeChat(45015),
+            wechat_renderer=RENDER,
+        )
+    )
     with database.session() as s:
         item = s.scalars(select(OutboxItem)).one()
         assert item.status == "undeliverable" and "45015" in (item.last_error or "")
@@ -178,3 +191,27 @@ async def test_retraction_sends_corrections_only_to_receivers(database) -> None:
         )
     assert kinds == {"alert": 2, "correction": 2}
     assert [c[2]["alert_kind"] for c in bot.calls[-2:]] == ["correction", "correction"]
+
+
+def test_wechat_failures_are_classified_by_errcode_for_every_exception_class() -> None:
+    """The channel's typed exceptions, their subclasses and plain ``errcode`` carriers are
+    treated alike; alerts' codes are the channel's codes."""
+    from alerts.worker import OUTSIDE_WINDOW, USER_GONE, wechat_final_reason
+    from channels.wechat import customer_service as cs
+
+    assert OUTSIDE_WINDOW == cs.OUTSIDE_WINDOW and USER_GONE == cs.USER_GONE
+
+    class LaterWindowError(cs.OutsideServiceWindow):
+        pass
+
+    window = "WeChat 45015: outside the 48-hour window"
+    assert wechat_final_reason(cs.OutsideServiceWindow(45015, "")) == window
+    assert wechat_final_reason(LaterWindowError(45015, "")) == window
+    assert wechat_final_reason(cs.WeChatAPIError(45015, "")) == window
+    for code in (43004, 40003):
+        gone = f"WeChat {code}: user unsubscribed or unknown"
+        assert wechat_final_reason(cs.UserUnreachable(code, "")) == gone
+        assert wechat_final_reason(cs.WeChatAPIError(code, "")) == gone
+    assert wechat_final_reason(cs.WeChatAPIError(0, "transport")) is None
+    assert wechat_final_reason(cs.WeChatAPIError(-1, "busy")) is None
+    assert wechat_final_reason(RuntimeError("no code")) is None

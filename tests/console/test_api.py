@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.models import utcnow
 from console import accounts
-from tests.console.conftest import PASSWORD, login
+from core.clock import utcnow
+from tests.support.console import PASSWORD, login
 
 PROTECTED = [
     ("get", "/api/operator/me"),
@@ -99,6 +99,37 @@ def test_search_returns_script_clause_departments_and_sources(client) -> None:  
     assert entry["sources"][0]["id"][0] in "SN" and "title" in entry["sources"][0]
     assert entry["sources"][0]["scope"] in {"yangquan", "shanxi", "national", "elsewhere"}
     assert any(h["departments"] for h in hits)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("laonian zhucan", id="full-pinyin"),
+        pytest.param("lnzc", id="initials"),
+    ],
+)
+def test_search_by_pinyin_finds_meal_assistance(client, query: str) -> None:  # type: ignore[no-untyped-def]
+    """Operators type pinyin or its initials; the real retriever turns it into 老年助餐."""
+    login(client, "op1")
+    r = client.get("/api/operator/search", params={"q": query})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["query"] == query
+    assert "老年助餐" in data["normalized_query"]
+    entries = [h for h in data["hits"] if h["kind"] == "entry"]
+    assert entries, data
+    meal = [h for h in entries if h["id"].startswith("meal-") and "助餐" in h["title"]]
+    assert meal, [(h["id"], h["title"]) for h in data["hits"]]
+    assert "老年助餐" in data["hits"][0]["title"] + data["hits"][0]["script"]
+
+
+def test_search_is_audited_with_its_top_hits(client) -> None:  # type: ignore[no-untyped-def]
+    login(client, "op1")
+    hits = client.get("/api/operator/search", params={"q": "lnzc"}).json()["hits"]
+    login(client, "admin1")
+    log = client.get("/api/operator/audit", params={"action": "search"}).json()
+    assert log and log[0]["actor"] == "op1"
+    assert [h["id"] for h in hits[:3]] == log[0]["detail"]["hits"]
 
 
 def test_roles_are_enforced_and_refusals_audited(client) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.db import Database
-from app.settings import Settings
-from channels.messages import BotMessage
+from core.messages import BotMessage
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -31,7 +30,7 @@ ROLES = {
 
 
 class EchoConversation:
-    """Stands in for ``app.conversation.Conversation``; counts what reaches "Rasa"."""
+    """Stands in for ``core.conversation.Conversation``; counts what reaches "Rasa"."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
@@ -77,20 +76,28 @@ def security_settings(tmp_path: Path, **overrides: Any) -> Settings:
 def build_app(settings: Settings, retriever: object) -> FastAPI:
     """``create_app`` with its state filled as the lifespan would, minus Rasa and the model."""
     from actions.base import ActionServices, build_executor
+    from alerts.desk import AlertDesk
     from app.main import create_app
+    from channels.wechat.deps import build_channel
+    from channels.wechat.replay import SqlReplayGuard
     from console import accounts
+    from tests.support.db import open_database
 
     app = create_app(settings)
-    database = Database(settings.database_url)
-    database.open()
+    database = open_database(settings.database_url)
     for name, role in ROLES.items():
         accounts.create(database, name, role, PASSWORD)
-    services = ActionServices(settings=settings, retriever=retriever, database=database)  # type: ignore[arg-type]
+    services = ActionServices(
+        settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
+    )  # type: ignore[arg-type]
     app.state.database = database
     app.state.retriever = retriever
     app.state.services = services
     app.state.action_executor = build_executor(services)
     app.state.conversation = EchoConversation()
+    guard = SqlReplayGuard(database)
+    guard.open()
+    app.state.wechat_channel = build_channel(settings, guard)  # as app.bootstrap builds it
     return app
 
 
@@ -120,11 +127,3 @@ async def chunked(total: int, chunk: int = 64 * 1024) -> AsyncIterator[bytes]:
         n = min(chunk, total - sent)
         yield b"a" * n
         sent += n
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'streams.sqlite3'}")
-    db.open()
-    yield db
-    db.dispose()

@@ -8,12 +8,12 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.redact import redact
-from channels.messages import BotMessage, Button
 from channels.wechat.buttons import MenuStore, parse_choice
 from channels.wechat.formatting import MAX_TEXT_BYTES, render
 from channels.wechat.texts import load_texts
 from channels.wechat.xmlmsg import Inbound, XMLRejected, parse_xml, text_reply
+from core.messages import BotMessage, Button
+from core.redact import redact
 
 SIX_DIGITS = re.compile(r"\d{6,}")  # any Unicode decimal digits, as Python's \d
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

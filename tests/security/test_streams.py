@@ -70,10 +70,7 @@ async def test_open_streams_do_not_poll_the_database(
 ) -> None:  # type: ignore[no-untyped-def]
     """30 idle streams for 1 s with poll_s 0.05: one read each at the start, then none."""
     from alerts import stream
-    from alerts.config import get_alert_settings
 
-    monkeypatch.setenv("YINFA_ALERTS_POLL_S", "0.05")
-    get_alert_settings.cache_clear()
     reads: list[str] = []
     real_since = stream._since
 
@@ -114,7 +111,6 @@ async def test_open_streams_do_not_poll_the_database(
         await asyncio.gather(*pending, return_exceptions=True)
         for g in gens:
             await g.aclose()
-        get_alert_settings.cache_clear()
     assert notifier.listeners == 0 and watcher.streams == 0
 
 

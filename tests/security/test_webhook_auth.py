@@ -118,10 +118,9 @@ def test_production_refuses_to_start_without_an_action_token(tmp_path) -> None: 
 @pytest.mark.e2e
 def test_forged_calls_against_the_running_stack_change_no_subscription(stack) -> None:  # type: ignore[no-untyped-def]
     """The real app and its database; the real Rasa still reaches the actions with its token."""
-    from app.db import Database
+    from tests.support.db import open_database
 
-    database = Database(f"sqlite:///{stack.app_db}")
-    database.open()
+    database = open_database(f"sqlite:///{stack.app_db}")
     try:
         subscriptions.subscribe(database, "web", "e2e-grandma")
         for headers in FORGED_HEADERS:

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from actions.base import ActionServices
-from app.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from knowledge.corpus import Corpus, load_corpus
-from tests.dialogue.conftest import ScriptedRetriever
+from tests.support.dialogue import ScriptedRetriever
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "knowledge" / "data"
@@ -88,7 +88,7 @@ def user_texts() -> tuple[UserText, ...]:
         out.append(UserText(f"scam_types.yml {key} meaning", "first", str(item["meaning"])))
     for n, step in enumerate(alerts["steps"], start=1):
         out.append(UserText(f"scam_types.yml step {n}", "steps", str(step)))
-    for rel in ("channels/wechat/texts.yml", "app/texts.yml"):
+    for rel in ("channels/wechat/texts.yml", "core/texts.yml"):
         data = yaml.safe_load((ROOT / rel).read_text(encoding="utf-8"))
         for key, value in data.items():
             if isinstance(value, str):

@@ -92,7 +92,7 @@ def test_the_medium_citation_findings(corpus: Any) -> None:
 
 
 def test_api_chat_citations_carry_the_scope() -> None:
-    from channels.messages import BotMessage
+    from core.messages import BotMessage
 
     raw = {
         "text": None,
@@ -119,9 +119,9 @@ def test_wechat_shows_plain_titles(entry: dict[str, Any], corpus: Any) -> None:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.answers import say_entry
-    from channels.messages import BotMessage, attach_citations
     from channels.wechat.formatting import render
     from channels.wechat.texts import load_texts
+    from core.messages import BotMessage, attach_citations
 
     dispatcher = CollectingDispatcher()
     say_entry(

@@ -17,8 +17,8 @@ PRESENT_YEAR_RE = re.compile(r"(现在|今年|目前|当前|眼下|如今)(已�
 
 
 def test_the_clock_is_asia_shanghai(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app import clock
-    from app.settings import get_settings
+    from core import clock
+    from core.settings import get_settings
 
     monkeypatch.delenv("YINFA_TODAY", raising=False)
     get_settings.cache_clear()
@@ -30,7 +30,7 @@ def test_the_clock_is_asia_shanghai(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_yinfa_today_overrides_the_clock(at_day: Any) -> None:
     from actions import answers
-    from app import clock
+    from core import clock
 
     at_day(dt.date(2027, 3, 1))
     assert clock.today() == dt.date(2027, 3, 1)
@@ -38,7 +38,7 @@ def test_yinfa_today_overrides_the_clock(at_day: Any) -> None:
 
 
 def test_a_bad_yinfa_today_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.settings import Settings
+    from core.settings import Settings
 
     monkeypatch.setenv("YINFA_TODAY", "tomorrow")
     with pytest.raises(ValueError):

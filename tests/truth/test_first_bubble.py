@@ -159,10 +159,10 @@ def test_say_entry_part_says_more_and_steps(corpus: Any, domain: Any) -> None:
 
 
 def test_wechat_numbered_replies_cover_the_part_buttons(corpus: Any) -> None:
-    from channels.messages import BotMessage, attach_citations
     from channels.wechat.buttons import MenuStore
     from channels.wechat.formatting import render
     from channels.wechat.texts import load_texts
+    from core.messages import BotMessage, attach_citations
 
     doc = corpus.by_id["meal-how-to-apply"]  # has steps
     raw = []

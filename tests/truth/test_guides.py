@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.dialogue.conftest import make_tracker
+from tests.support.dialogue import make_tracker
 from tests.truth.conftest import UserText, user_texts
 
 # The groups the national meal plan (fact sheet S5) calls 特殊困难老年人.

@@ -73,7 +73,7 @@ async def test_the_handoff_names_120(services: Any, domain: Any) -> None:
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.conversation import ActionHumanHandoff
-    from tests.dialogue.conftest import make_tracker
+    from tests.support.dialogue import make_tracker
 
     dispatcher = CollectingDispatcher()
     await ActionHumanHandoff(services).run(dispatcher, make_tracker("转人工"), domain)

@@ -1,7 +1,7 @@
 """Put a fraud-alert banner row into an app database, for web-chat tests.
 
 The ``alerts`` table belongs to the alert-broadcasting feature. When it does not exist yet,
-this helper creates a minimal one with the columns :mod:`channels.web.banner` reads. When it
+this helper creates a minimal one with the columns :mod:`alerts.banner` reads. When it
 exists with more required columns, they are filled with harmless values of their type.
 """
 

@@ -5,21 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
-from app.db import Database
-from channels.web.banner import current_banner
+from alerts.banner import current_banner
+from core.database import Database
 from tests.channels.web.banner_rows import clear_banners, insert_banner
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    db = Database(f"sqlite:///{tmp_path / 'app.sqlite3'}")
-    db.open()
-    yield db
-    db.dispose()
 
 
 def test_no_table_means_no_banner(tmp_path: Path) -> None:

@@ -50,13 +50,9 @@ if (window.speechSynthesis) {
 
 
 @pytest.fixture(scope="module")
-def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(tmp_path_factory.mktemp("web_stack"))
-    try:
-        stack.start()
-        yield stack
-    finally:
-        stack.stop()
+def web_stack(stack: Stack) -> Stack:
+    """The session's one real stack (tests/conftest.py)."""
+    return stack
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.db import Database
 from app.main import create_app
-from app.settings import Settings
+from core.settings import Settings
 from tests.channels.web.banner_rows import insert_banner
+from tests.support.db import open_database
 
 
 @pytest.fixture
@@ -19,8 +19,7 @@ def client(app_settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
     """The real app without its lifespan (no Rasa, no index); the database is opened here."""
     settings = app_settings.model_copy(update={"hotline": "0353-12345"})
     app = create_app(settings)
-    database = Database(settings.database_url)
-    database.open()
+    database = open_database(settings.database_url)
     app.state.database = database
     with_client = TestClient(app)  # not entered: the lifespan does not run
     yield with_client
@@ -38,7 +37,7 @@ def test_page_is_served_with_a_strict_csp(client: TestClient) -> None:
     assert "https://" not in r.text
 
 
-@pytest.mark.parametrize("name", ["app.js", "app.css"])
+@pytest.mark.parametrize("name", ["js/main.js", "app.css"])
 def test_static_files_are_local_and_served(client: TestClient, name: str) -> None:
     r = client.get(f"/static/{name}")
     assert r.status_code == 200

@@ -11,13 +11,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.rasa_client import RasaUnavailable
-from app.settings import Settings
-from channels.messages import BotMessage
 from channels.wechat.deps import build_channel
 from channels.wechat.replay import MemoryReplayGuard, ReplayGuard
 from channels.wechat.router import router
 from channels.wechat.service import WeChatChannel
+from core.messages import BotMessage
+from core.rasa_client import RasaUnavailable
+from core.settings import Settings
 from tests.channels.wechat.fake_wechat_api import FakeWeChatServer
 from tests.channels.wechat.peer import WeChatPeer
 

@@ -49,7 +49,8 @@ def test_pkcs7_uses_32_byte_blocks() -> None:
     assert len(pkcs7_pad(b"a" * 32)) == 64  # aligned input gets a full block
     assert pkcs7_pad(b"abc")[-1] == 29
     assert pkcs7_unpad(pkcs7_pad(b"abc")) == b"abc"
-    for bad in (b"", b"abc\x00", b"abc\x21", b"ab\x01\x02"):
+    # Not whole 32-byte blocks (e.g. 16 bytes ending in a plausible pad) is bad padding too.
+    for bad in (b"", b"abc\x00", b"abc\x21", b"ab\x01\x02", b"a" * 15 + b"\x01"):
         with pytest.raises(CryptoError):
             pkcs7_unpad(bad)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from channels.messages import BotMessage, Button
 from channels.wechat.buttons import MenuStore, parse_choice
 from channels.wechat.formatting import render, split_text
 from channels.wechat.texts import load_texts
+from core.messages import BotMessage, Button
 
 
 @pytest.mark.parametrize(

@@ -8,19 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.db import Database
 from channels.wechat.deps import build_channel, get_wechat_channel
 from channels.wechat.replay import MemoryReplayGuard, NonceVerdict, ReplayGuard, SqlReplayGuard
 from channels.wechat.router import router
+from core.database import Database
 from tests.channels.wechat.conftest import FakeClock, FakeConversation
 from tests.channels.wechat.peer import WeChatPeer, text_xml
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    db = Database(f"sqlite:///{tmp_path / 'app.sqlite3'}")
-    db.open()
-    return db
 
 
 @pytest.fixture(params=["memory", "sql"])
@@ -108,18 +101,22 @@ async def test_two_replicas_sharing_the_database_give_one_turn(
         await ch.aclose()
 
 
-async def test_dependency_builds_the_channel_on_the_app_database(
-    settings, database: Database, monkeypatch: pytest.MonkeyPatch
+async def test_the_channel_dependency_serves_the_one_channel_the_app_built(
+    settings, database: Database
 ) -> None:  # type: ignore[no-untyped-def]
+    """The composition root builds the channel once (on the app database); the dependency
+    hands out that one and never builds another (503 until it exists)."""
+    from fastapi import HTTPException
     from starlette.requests import Request
 
-    import channels.wechat.deps as deps
-
-    monkeypatch.setattr(deps, "get_settings", lambda: settings)
     app = FastAPI()
-    app.state.database = database
     request = Request({"type": "http", "app": app, "headers": [], "query_string": b""})
-    channel = get_wechat_channel(request)
-    assert isinstance(channel.guard, SqlReplayGuard)
-    assert get_wechat_channel(request) is channel
-    await channel.aclose()
+    with pytest.raises(HTTPException) as refused:
+        get_wechat_channel(request)
+    assert refused.value.status_code == 503
+    guard = SqlReplayGuard(database)
+    guard.open()
+    app.state.wechat_channel = build_channel(settings, guard)
+    assert get_wechat_channel(request) is app.state.wechat_channel
+    assert isinstance(get_wechat_channel(request).guard, SqlReplayGuard)
+    await app.state.wechat_channel.aclose()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 
 import httpx
 import pytest
 
-from channels.messages import BotMessage, Button, Citation
 from channels.wechat.service import WeChatChannel
+from core.messages import BotMessage, Button, Citation
 from tests.channels.wechat.conftest import FakeClock, FakeConversation, HookCalls, eventually
 from tests.channels.wechat.fake_wechat_api import FakeWeChatServer
 from tests.channels.wechat.peer import (
@@ -190,11 +191,12 @@ async def test_timestamp_within_five_minutes_is_accepted(
     assert (await post(client, signed)).status_code == 200
 
 
+@pytest.mark.parametrize("missing", ["nonce", "timestamp"])
 async def test_missing_timestamp_or_nonce_is_400(
-    client: httpx.AsyncClient, peer: WeChatPeer
+    client: httpx.AsyncClient, peer: WeChatPeer, missing: str
 ) -> None:
     signed = peer.plaintext(text_xml(OPENID, "hi", msg_id(), int(peer.clock())))
-    del signed.params["nonce"]
+    del signed.params[missing]
     assert (await post(client, signed)).status_code == 400
 
 
@@ -395,37 +397,37 @@ async def test_voice_recognition_is_treated_as_typed_text(
     assert conversation.calls == [(f"wechat:{OPENID}", "助餐点在哪里")]
 
 
-@pytest.mark.parametrize("recognition", [None, "", "  "])
-async def test_voice_without_recognition_asks_to_type_or_call(
+@pytest.mark.parametrize(
+    ("make_xml", "expected"),
+    [
+        pytest.param(
+            lambda now: voice_xml(OPENID, None, msg_id(), now), ["打字", "12345"], id="voice-none"
+        ),
+        pytest.param(
+            lambda now: voice_xml(OPENID, "", msg_id(), now), ["打字", "12345"], id="voice-empty"
+        ),
+        pytest.param(
+            lambda now: voice_xml(OPENID, "  ", msg_id(), now), ["打字", "12345"], id="voice-blank"
+        ),
+        pytest.param(lambda now: image_xml(OPENID, msg_id(), now), ["看不懂", "12345"], id="image"),
+        pytest.param(
+            lambda now: text_xml(OPENID, "长" * 501, msg_id(), now), ["一次问一件事"], id="too-long"
+        ),
+    ],
+)
+async def test_messages_the_bot_cannot_take_get_polite_text(
     client: httpx.AsyncClient,
     peer: WeChatPeer,
     conversation: FakeConversation,
-    recognition: str | None,
+    make_xml: Callable[[int], str],
+    expected: list[str],
 ) -> None:
-    resp = await post(
-        client, peer.plaintext(voice_xml(OPENID, recognition, msg_id(), int(peer.clock())))
-    )
+    """Voice without recognition asks to type or call; other types and over-long texts are
+    refused politely; none reaches the core."""
+    resp = await post(client, peer.plaintext(make_xml(int(peer.clock()))))
     content = reply_fields(resp.text)["Content"]
-    assert "打字" in content and "12345" in content
-    assert conversation.calls == []
-
-
-async def test_unsupported_type_gets_polite_text(
-    client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation
-) -> None:
-    resp = await post(client, peer.plaintext(image_xml(OPENID, msg_id(), int(peer.clock()))))
-    content = reply_fields(resp.text)["Content"]
-    assert "看不懂" in content and "12345" in content
-    assert conversation.calls == []
-
-
-async def test_too_long_text_is_refused_politely(
-    client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation
-) -> None:
-    resp = await post(
-        client, peer.plaintext(text_xml(OPENID, "长" * 501, msg_id(), int(peer.clock())))
-    )
-    assert "一次问一件事" in reply_fields(resp.text)["Content"]
+    for fragment in expected:
+        assert fragment in content
     assert conversation.calls == []
 
 
@@ -446,21 +448,25 @@ async def test_subscribe_welcomes_offers_alerts_and_calls_hook(
     assert conversation.calls == [(f"wechat:{OPENID}", "/subscribe_alerts")]
 
 
-async def test_unsubscribe_calls_hook_and_answers_success(
-    client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation, hook: HookCalls
+@pytest.mark.parametrize(
+    ("event", "hook_calls"),
+    [
+        pytest.param("unsubscribe", [(f"wechat:{OPENID}", False)], id="unsubscribe-calls-hook"),
+        pytest.param("LOCATION", [], id="other-events-silent"),
+    ],
+)
+async def test_unsubscribe_and_other_events_answer_success(
+    client: httpx.AsyncClient,
+    peer: WeChatPeer,
+    conversation: FakeConversation,
+    hook: HookCalls,
+    event: str,
+    hook_calls: list[tuple[str, bool]],
 ) -> None:
-    resp = await post(client, peer.plaintext(event_xml(OPENID, "unsubscribe", int(peer.clock()))))
+    resp = await post(client, peer.plaintext(event_xml(OPENID, event, int(peer.clock()))))
     assert resp.text == "success"
-    assert hook.calls == [(f"wechat:{OPENID}", False)]
+    assert hook.calls == hook_calls
     assert conversation.calls == []
-
-
-async def test_other_events_are_answered_silently(
-    client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation, hook: HookCalls
-) -> None:
-    resp = await post(client, peer.plaintext(event_xml(OPENID, "LOCATION", int(peer.clock()))))
-    assert resp.text == "success"
-    assert conversation.calls == [] and hook.calls == []
 
 
 # ---------------------------------------------------------------- buttons
@@ -536,7 +542,7 @@ async def test_menu_expires(
 async def test_per_sender_rate_limit_counts_messages_not_retries(
     app, client: httpx.AsyncClient, peer: WeChatPeer, conversation: FakeConversation
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.limits import ChatLimiter
+    from core.limits import ChatLimiter
 
     app.state.chat_limiter = ChatLimiter(rate_per_min=1, burst=2)
     now = int(peer.clock())

@@ -1,0 +1,170 @@
+"""The composition root: every service of the app is built here, once, into ``Services``.
+
+``app.main`` enters :func:`app_services` in its lifespan; ``python -m alerts worker`` and
+``python -m console`` use :func:`open_database` and :func:`delivery_worker` from here, so
+the processes are assembled the same way. Features never import this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from rasa_sdk.executor import ActionExecutor
+
+from actions.base import ActionServices, build_executor
+from actions.policy_answer import knowledge_answer
+from alerts.desk import AlertDesk
+from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
+from alerts.notify import Notifier
+from alerts.stream import ReceiptWatcher
+from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
+from app import schema
+from channels.wechat.customer_service import CustomerServiceClient
+from channels.wechat.deps import build_channel
+from channels.wechat.formatting import render
+from channels.wechat.replay import SqlReplayGuard
+from channels.wechat.service import SubscriptionHook, WeChatChannel
+from channels.wechat.texts import load_texts
+from core.conversation import Conversation
+from core.database import Database
+from core.messages import BotMessage
+from core.rasa_client import RasaClient
+from core.settings import PLACEHOLDER, Settings
+from knowledge.retriever import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the routes of the app use, built once by :func:`app_services`."""
+
+    settings: Settings
+    database: Database
+    retriever: Retriever
+    rasa: RasaClient
+    conversation: Conversation
+    action_services: ActionServices
+    action_executor: ActionExecutor
+    wechat_channel: WeChatChannel
+    wechat_subscription_hook: SubscriptionHook
+    alert_notifier: Notifier
+    receipt_watcher: ReceiptWatcher
+    alert_worker: DeliveryWorker | None
+
+
+def open_database(settings: Settings) -> Database:
+    """The app database, migrated to the newest schema (raises ``StorageError`` with the
+    reason)."""
+    database = Database(settings.database_url)
+    database.open()
+    schema.upgrade(database)
+    log.info("app database open: %s", database.engine.url.render_as_string(hide_password=True))
+    return database
+
+
+def rasa_client(settings: Settings) -> RasaClient:
+    return RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+
+
+def customer_service(settings: Settings) -> CustomerServiceClient | None:
+    """WeChat's customer-service API client, or None while its secret is the placeholder."""
+    if settings.wechat_app_secret == PLACEHOLDER:
+        return None
+    return CustomerServiceClient(
+        settings.wechat_api_base, settings.wechat_app_id, settings.wechat_app_secret
+    )
+
+
+def wechat_renderer(hotline: str) -> WeChatRenderer:
+    """Bot messages to WeChat text parts, the way the WeChat channel renders answers."""
+    texts = load_texts(hotline)
+
+    def _render(messages: Sequence[BotMessage]) -> list[str]:
+        return render(messages, texts).parts
+
+    return _render
+
+
+def delivery_worker(
+    settings: Settings,
+    database: Database,
+    conversation: Triggering,
+    wechat: CustomerServiceClient | None,
+    notifier: Notifier | None = None,
+    name: str | None = None,
+) -> DeliveryWorker:
+    """The alert delivery worker, inside the app or in ``python -m alerts worker``."""
+    return DeliveryWorker(
+        database,
+        conversation,
+        settings.alerts,
+        wechat=wechat,
+        wechat_renderer=wechat_renderer(settings.hotline),
+        notifier=notifier,
+        name=name,
+    )
+
+
+def _warm(retriever: Retriever, services: ActionServices) -> None:
+    """One search and the answer tables, so the first caller does not pay for loading."""
+    try:
+        retriever.search("老年助餐 zc", top_k=1)
+    except Exception:  # warm-up only; the real search reports its own errors
+        log.warning("retriever warm-up failed", exc_info=True)
+    knowledge_answer(services).warm()  # the gazetteer and jieba's tables
+
+
+@asynccontextmanager
+async def app_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open storage, load the index, connect to Rasa and start the inline worker; close
+    all of them on exit."""
+    database = open_database(settings)
+    retriever = Retriever.load(settings)
+    rasa = rasa_client(settings)
+    conversation = Conversation(rasa, max_chars=settings.max_text_chars)
+    action_services = ActionServices(
+        settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
+    )
+    _warm(retriever, action_services)
+    guard = SqlReplayGuard(database)
+    guard.open()
+    channel = build_channel(settings, guard, on_inbound=wechat_inbound_hook(database))
+    notifier = Notifier()
+    worker = None
+    if settings.alerts.worker == "inline":
+        worker = delivery_worker(
+            settings, database, conversation, channel.customer_service, notifier, "inline"
+        )
+    services = Services(
+        settings=settings,
+        database=database,
+        retriever=retriever,
+        rasa=rasa,
+        conversation=conversation,
+        action_services=action_services,
+        action_executor=build_executor(action_services),
+        wechat_channel=channel,
+        wechat_subscription_hook=wechat_follow_hook(database),
+        alert_notifier=notifier,
+        receipt_watcher=ReceiptWatcher(database, notifier, settings.alerts.poll_s),
+        alert_worker=worker,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
+    try:
+        yield services
+    finally:
+        stop.set()
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except asyncio.TimeoutError:
+                task.cancel()
+        await channel.aclose()
+        await rasa.aclose()
+        database.dispose()

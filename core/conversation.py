@@ -1,0 +1,49 @@
+"""The conversation core shared by every channel: redaction, then Rasa, then bot messages."""
+
+from __future__ import annotations
+
+import logging
+
+from core.messages import BotMessage, attach_citations
+from core.rasa_client import RasaClient, RasaUnavailable
+from core.redact import redact
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Conversation", "RasaUnavailable"]
+
+
+class Conversation:
+    """Sends one user turn to Rasa and returns channel-neutral bot messages.
+
+    Args:
+        rasa: client of the Rasa server.
+        max_chars: user text longer than this is refused by the channels before it gets here;
+            the core cuts defensively as well.
+    """
+
+    def __init__(self, rasa: RasaClient, max_chars: int = 500) -> None:
+        self.rasa = rasa
+        self.max_chars = max_chars
+
+    async def send(self, sender_id: str, text: str) -> list[BotMessage]:
+        """Redact personal numbers, send the text to Rasa, convert its answer.
+
+        When numbers were redacted, the bot's answer is preceded by a warning (the
+        ``EXTERNAL``-free way: the masked text itself tells the NLU what happened).
+
+        Raises:
+            RasaUnavailable: Rasa is down, failing, or too slow.
+        """
+        cleaned = redact(text[: self.max_chars])
+        if cleaned.changed:
+            log.info("redacted %s from message of %s", sorted(cleaned.kinds), sender_id)
+        raw = await self.rasa.send_message(sender_id, cleaned.text)
+        return attach_citations([BotMessage.from_rasa(m) for m in raw])
+
+    async def trigger(
+        self, sender_id: str, intent: str, entities: dict[str, object] | None = None
+    ) -> list[BotMessage]:
+        """Trigger an external intent (e.g. ``EXTERNAL_fraud_alert``) in a conversation."""
+        raw = await self.rasa.trigger_intent(sender_id, intent, dict(entities or {}))
+        return attach_citations([BotMessage.from_rasa(m) for m in raw])

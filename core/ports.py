@@ -1,0 +1,63 @@
+"""Small interfaces through which one feature uses another; the composition root passes in
+the implementation (features never import each other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ScamDesk(Protocol):
+    """The bot's scam check, for the console (``actions.scam_desk.ScamDesk``)."""
+
+    def options(self) -> dict[str, list[dict[str, str]]]:
+        """Channel and "what was asked" choices, as the bot offers them."""
+        ...
+
+    def check(
+        self, paid: bool, channel: str | None, asked: list[str], hotline: str
+    ) -> tuple[str, list[str]]:
+        """Risk level (``paid``, ``high``, ``medium``, ``low``) and the advice texts."""
+        ...
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """What a conversation may show of one fraud alert."""
+
+    public_code: str
+    title: str
+    body: str
+    status: str  # draft, approved, published, retracted
+    retract_note: str
+    live: bool  # published and not expired
+    scam_label: str
+    scam_meaning: str
+
+
+class AlertDesk(Protocol):
+    """Alert subscriptions and lookups, for the dialogue (``alerts.desk.AlertDesk``)."""
+
+    def districts(self) -> frozenset[str]:
+        """The districts a subscription may name."""
+        ...
+
+    def steps(self) -> tuple[str, ...]:
+        """What to do about any scam, in order."""
+        ...
+
+    def subscribe(self, sender_id: str, district: str | None) -> bool:
+        """Subscribe this conversation's user; whether anything changed."""
+        ...
+
+    def unsubscribe(self, sender_id: str) -> bool:
+        """End the subscription; whether one was active."""
+        ...
+
+    def normalize_code(self, text: str) -> str | None:
+        """The public code found in ``text``, or None."""
+        ...
+
+    def find(self, code: str) -> AlertNotice | None:
+        """The alert with this public code (any status), or None."""
+        ...

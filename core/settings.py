@@ -1,0 +1,152 @@
+"""The one settings class of every process, read from the environment (prefix ``YINFA_``)
+and ``.env``. Groups such as alert delivery are nested models: ``YINFA_ALERTS_POLL_S`` sets
+``settings.alerts.poll_s``."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = "change-me"
+SECRETS = ("rasa_token", "action_token", "session_secret", "wechat_token", "wechat_app_secret")
+"""Settings that must be set (not the placeholder) outside development; the app refuses to start."""
+
+
+class AlertSettings(BaseModel):
+    """Alert delivery and live-stream tuning (``YINFA_ALERTS_<NAME>``).
+
+    Attributes:
+        worker: ``inline`` runs the delivery worker inside the app process; ``off`` leaves
+            it to ``python -m alerts worker`` (one or more separate processes).
+        batch_size: outbox rows claimed at once.
+        concurrency: deliveries in flight per worker.
+        lease_s: a claimed row whose worker died is claimed again after this long.
+        poll_s: idle worker's wait between claims; live streams' database poll interval.
+        max_attempts: after this many failed attempts a row is marked ``failed``.
+        backoff_base_s / backoff_max_s: retry delay ``base * 2**(attempt-1)``, capped.
+        wechat_window_h: WeChat's customer-service window after the user's last message.
+    """
+
+    worker: Literal["inline", "off"] = "inline"
+    batch_size: int = Field(default=64, ge=1, le=1000)
+    concurrency: int = Field(default=16, ge=1, le=256)
+    lease_s: float = Field(default=60.0, gt=0)
+    poll_s: float = Field(default=1.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_s: float = Field(default=2.0, ge=0)
+    backoff_max_s: float = Field(default=300.0, ge=0)
+    wechat_window_h: float = Field(default=48.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """All configuration of the app process in one place.
+
+    Every field can be set with an environment variable ``YINFA_<NAME>`` or in ``.env``.
+    Secrets have development defaults that are refused when ``env`` is not ``development``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="YINFA_",
+        env_file=".env",
+        extra="ignore",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,  # YINFA_ALERTS_POLL_S -> alerts.poll_s
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+
+    # HTTP server of the app
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Rasa server
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = Field(default=PLACEHOLDER, description="Token of Rasa's HTTP API")
+    # Rasa -> app: Rasa sends ``Authorization: Bearer <action_token>`` (endpoints.yml) to
+    # /webhook. During a rotation the app also accepts ``action_token_previous``.
+    action_token: str = Field(default=PLACEHOLDER, description="Token Rasa sends to /webhook")
+    action_token_previous: str = ""
+    rasa_timeout_s: float = 8.0
+
+    # Storage
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""  # default: sqlite file under var_dir
+
+    # Knowledge
+    knowledge_dir: Path = ROOT / "knowledge" / "data"
+    sources_dir: Path = ROOT.parent / "shared" / "sources"
+    index_dir: Path = Path()  # default: var_dir / "index"
+    embedding_model: str = "use-multilingual-v3"
+    # None: the threshold calibrated on the dev set (knowledge/data/confidence.yml, written by
+    # `python -m knowledge calibrate --write`): direct answers right at least 90 % of the time.
+    confidence_threshold: float | None = None
+
+    # Users
+    hotline: str = "12345"
+    max_text_chars: int = 500
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)  # Rasa sends the tracker
+    chat_rate_per_min: int = Field(default=30, ge=1)
+    chat_burst: int = Field(default=15, ge=1)
+    # Contract (used by tools outside the code): messages per minute from one client address,
+    # over all its senders. 120 = 60 seniors in one community centre behind one NAT address,
+    # each sending a message every 30 s, which is faster than they type (README: Security).
+    chat_rate_per_address_per_min: int = Field(default=120, ge=1)
+    form_retry_limit: int = 2
+    banner_poll_s: int = Field(default=60, ge=5)  # the web page re-reads the alert banner
+    # Contract: "today" for dated rules (ISO date, e.g. 2027-03-01); unset means the date
+    # in Asia/Shanghai (core/clock.py). Tests and tools outside the code set YINFA_TODAY.
+    today: date | None = None
+
+    # Client addresses and limits
+    trusted_proxies: str = ""  # comma-separated addresses or networks whose X-Forwarded-For counts
+    limits_storage_url: str = "memory://"  # ``limits`` storage; redis://host:6379 when replicated
+    events_max_per_address: int = Field(default=40, ge=1)  # open /api/events streams per address
+    events_max_streams: int = Field(default=500, ge=1)  # open /api/events streams in all
+
+    # Secrets
+    session_secret: str = PLACEHOLDER
+    wechat_token: str = PLACEHOLDER
+    wechat_app_id: str = "wx-dev-app-id"
+    wechat_app_secret: str = PLACEHOLDER
+    wechat_encoding_aes_key: str = ""  # 43 chars; empty means plaintext mode only
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_deadline_s: float = 4.5
+
+    # Alert delivery
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+
+    @model_validator(mode="after")
+    def _derive_and_check(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'app.sqlite3'}"
+        if self.index_dir == Path():
+            self.index_dir = self.var_dir / "index"
+        if self.env != "development":
+            weak = [name for name in SECRETS if getattr(self, name) == PLACEHOLDER]
+            if weak:
+                names = ", ".join("YINFA_" + n.upper() for n in weak)
+                raise ValueError(f"set these secrets outside development mode: {names}")
+        self.trusted_networks()  # a malformed entry is refused at startup
+        return self
+
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """``trusted_proxies`` parsed (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of this process, read once; tests call ``get_settings.cache_clear()``."""
+    return Settings()
