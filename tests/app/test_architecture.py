@@ -10,63 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from scripts.import_graph import import_graph, modules
+
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = (
-    "app",
-    "core",
-    "textnorm",
-    "knowledge",
-    "actions",
-    "alerts",
-    "channels",
-    "console",
-    "bot",
-)
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 
 
 def _modules() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for package in PACKAGES:
-        for path in (ROOT / package).rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            parts = list(path.relative_to(ROOT).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts.pop()
-            found[".".join(parts)] = path
-    return found
-
-
-def _imports(path: Path, name: str, known: set[str]) -> set[str]:
-    """Every module of ours imported by this file, at the top or inside a function."""
-    out: set[str] = set()
-    is_package = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        targets: list[str] = []
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = name.split(".")
-                parent = parent if is_package else parent[:-1]
-                parent = parent[: len(parent) - (node.level - 1)]
-                base = ".".join([*parent, base] if base else parent)
-            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        for target in targets:
-            while target and target not in known:
-                target = target.rpartition(".")[0]
-            if target and target != name:
-                out.add(target)
-    return out
-
-
-def import_graph() -> dict[str, set[str]]:
-    modules = _modules()
-    known = set(modules)
-    return {name: _imports(path, name, known) for name, path in modules.items()}
+    return modules(ROOT)
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:

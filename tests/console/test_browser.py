@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.channels.web.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     SCREENSHOTS,
-    missing_tools,
+    chromium,
     run_axe,
     serious,
 )
@@ -23,15 +21,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium; a missing one fails the test (as in tests/channels/web), never skips."""
-    reason = missing_tools()
-    if reason:
-        pytest.fail(reason)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,6 +33,20 @@ def missing_tools() -> str | None:
     if not AXE_JS.exists():
         return "axe-core is missing: run `npm install` (or `make system-deps`)"
     return None
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless; a missing browser or axe-core fails the test, never skips."""
+    reason = missing_tools()
+    if reason:
+        pytest.fail(reason)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def run_axe(page: Page) -> list[dict[str, Any]]:

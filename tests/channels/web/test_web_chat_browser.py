@@ -12,17 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from tests.channels.web.banner_rows import clear_banners, insert_banner, push_web_alert
 from tests.channels.web.browser import (
-    CHROMIUM,
     CONTRAST_JS,
-    LAUNCH_ARGS,
     SCREENSHOTS,
     TARGETS_JS,
+    chromium,
     horizontal_overflow,
-    missing_tools,
     run_axe,
     screenshot,
     serious,
@@ -57,15 +55,8 @@ def web_stack(stack: Stack) -> Stack:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    reason = missing_tools()
-    if reason:
-        pytest.fail(reason)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module", autouse=True)
