@@ -3,6 +3,8 @@
 The risk level comes from ``actions.scam_check.risk_level`` and the option lists from
 ``actions/data/guides.yml``; the advice is the text of the same ``utter_scam_*`` responses
 the bot sends (read from domain.yml), so the console and the bot never disagree.
+
+The module itself is the ``core.ports.ScamDesk`` the console is given.
 """
 
 from __future__ import annotations
@@ -45,15 +47,3 @@ def check(paid: bool, channel: str | None, asked: list[str], hotline: str) -> tu
     names.append("utter_scam_96110")
     texts = [response_text(None, name, hotline=hotline) for name in names]
     return level, [t for t in texts if t]
-
-
-class ScamDesk:
-    """The bot's scam check as the console uses it (``core.ports.ScamDesk``)."""
-
-    def options(self) -> dict[str, list[dict[str, str]]]:
-        return options()
-
-    def check(
-        self, paid: bool, channel: str | None, asked: list[str], hotline: str
-    ) -> tuple[str, list[str]]:
-        return check(paid, channel, asked, hotline)

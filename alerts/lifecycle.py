@@ -25,9 +25,8 @@ from alerts.models import (
     OutboxStatus,
     Receipt,
     Subscription,
-    as_utc,
-    utcnow,
 )
+from core.clock import as_utc, utcnow
 
 CODE_PREFIX = "YQ"
 CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"  # no look-alikes (0/O, 1/I/L, 2/Z, 5/S, 8/B)

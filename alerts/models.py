@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.clock import as_utc, utcnow  # noqa: F401  (re-exported for the alert modules)
+from core.clock import utcnow
 from core.orm import Base
 
 

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from alerts.models import OutboxItem, OutboxStatus, Receipt, utcnow
+from alerts.models import OutboxItem, OutboxStatus, Receipt
+from core.clock import utcnow
 from core.database import Database
 
 FINAL = (

@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from alerts import lifecycle
 from alerts.catalog import load_catalog
-from alerts.models import Alert, AlertStatus, OutboxItem, OutboxStatus, as_utc
+from alerts.models import Alert, AlertStatus, OutboxItem, OutboxStatus
 from alerts.stream import router as stream_router
 from core import audit
+from core.clock import as_utc
 from core.database import Database
 from core.deps import DatabaseDep
 from core.operators import AlertViewer, Officer, client_ip

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from alerts.models import Subscription, as_utc, utcnow
+from alerts.models import Subscription
+from core.clock import as_utc, utcnow
 from core.database import Database
-from core.senders import CHANNELS, split_sender  # noqa: F401  (used by callers)
+from core.senders import CHANNELS
 
 
 def subscribe(

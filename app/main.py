@@ -43,7 +43,7 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app with every router; state is filled by ``lifespan`` on startup."""
-    from actions.scam_desk import ScamDesk
+    from actions import scam_desk
     from alerts import banner
     from alerts import routes as alert_routes
     from alerts.stream import StreamGate
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limiter = LoginLimiter(storage=settings.limits_storage_url)
     app.state.stream_gate = StreamGate(settings.events_max_per_address, settings.events_max_streams)
     app.state.authenticate = session_operator  # who is signed in: the console's sessions
-    app.state.scam_desk = ScamDesk()  # the bot's scam check, for the console
+    app.state.scam_desk = scam_desk  # the bot's scam check, for the console
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 
 class ScamDesk(Protocol):
-    """The bot's scam check, for the console (``actions.scam_desk.ScamDesk``)."""
+    """The bot's scam check, for the console (the module ``actions.scam_desk``)."""
 
     def options(self) -> dict[str, list[dict[str, str]]]:
         """Channel and "what was asked" choices, as the bot offers them."""

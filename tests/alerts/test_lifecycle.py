@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from alerts import lifecycle, subscriptions
-from alerts.models import Alert, OutboxItem, utcnow
+from alerts.models import Alert, OutboxItem
+from core.clock import utcnow
+from core.senders import split_sender
 from tests.alerts.conftest import OFFICER_A, OFFICER_B, add_subscribers, published_alert
 
 
@@ -125,8 +127,8 @@ def test_touch_and_window(database) -> None:  # type: ignore[no-untyped-def]
 
         row = s.scalar(select(Subscription).where(Subscription.user_id == "openid-1"))
         assert not subscriptions.within_window(row, 48)
-    assert subscriptions.split_sender("wechat:o1") == ("wechat", "o1")
-    assert subscriptions.split_sender("web:abc") == ("web", "abc")
+    assert split_sender("wechat:o1") == ("wechat", "o1")
+    assert split_sender("web:abc") == ("web", "abc")
 
 
 async def test_wechat_follow_events_open_the_window_and_unfollow_ends_alerts(database) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from alerts import lifecycle, subscriptions
-from alerts.models import OutboxItem, Receipt, utcnow
+from alerts.models import OutboxItem, Receipt
 from alerts.outbox import claim
 from alerts.worker import DeliveryWorker
 from app.bootstrap import wechat_renderer
+from core.clock import utcnow
 from tests.alerts.conftest import (
     OFFICER_A,
     ScriptedBot,
@@ -89,7 +90,7 @@ async def test_backoff_delays_the_next_attempt(database) -> None:  # type: ignor
         item = s.scalars(select(OutboxItem)).one()
         assert item.status == "pending" and item.attempts == 1
         assert "scripted failure" in (item.last_error or "")
-        from alerts.models import as_utc
+        from core.clock import as_utc
 
         assert as_utc(item.next_attempt_at) > utcnow() + timedelta(seconds=40)
     assert await worker.run_once() == 0  # not due yet

@@ -31,7 +31,7 @@ def build_app(database: Database, retriever: object) -> FastAPI:
     """The console and alert API routers with the state the app's lifespan would set."""
     from fastapi import FastAPI
 
-    from actions.scam_desk import ScamDesk
+    from actions import scam_desk
     from alerts import routes as alert_routes
     from console import routes as console_routes
     from console.deps import session_operator
@@ -44,7 +44,7 @@ def build_app(database: Database, retriever: object) -> FastAPI:
     app.state.settings = Settings(_env_file=None, session_secret="test-secret")  # type: ignore[call-arg]
     app.state.login_limiter = LoginLimiter()
     app.state.authenticate = session_operator
-    app.state.scam_desk = ScamDesk()
+    app.state.scam_desk = scam_desk
     app.include_router(console_routes.router)
     app.include_router(alert_routes.api)
     return app
