@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from alerts.models import OutboxItem, OutboxStatus, Receipt
 from core.clock import utcnow
@@ -67,6 +69,11 @@ def claim(database: Database, limit: int, lease_s: float, now: datetime | None =
         )
 
 
+def _update_row(s: Session, item_id: int, **values: Any) -> None:
+    """Set ``values`` on the outbox row ``item_id``."""
+    s.execute(update(OutboxItem).where(OutboxItem.id == item_id).values(**values))
+
+
 def settle(
     database: Database, item_id: int, status: OutboxStatus, error: str | None = None
 ) -> None:
@@ -74,15 +81,13 @@ def settle(
     if status not in FINAL:
         raise ValueError(f"not a final status: {status}")
     with database.session() as s:
-        s.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == item_id)
-            .values(
-                status=status,
-                last_error=(error or None) and error[:300],
-                lease_until=None,
-                delivered_at=utcnow() if status == OutboxStatus.DELIVERED else None,
-            )
+        _update_row(
+            s,
+            item_id,
+            status=status,
+            last_error=(error or None) and error[:300],
+            lease_until=None,
+            delivered_at=utcnow() if status == OutboxStatus.DELIVERED else None,
         )
 
 
@@ -107,15 +112,13 @@ def deliver(database: Database, item: OutboxItem, payload: dict[str, object]) ->
                     created_at=now,
                 )
             )
-            s.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(
-                    status=OutboxStatus.DELIVERED,
-                    delivered_at=now,
-                    lease_until=None,
-                    last_error=None,
-                )
+            _update_row(
+                s,
+                item.id,
+                status=OutboxStatus.DELIVERED,
+                delivered_at=now,
+                lease_until=None,
+                last_error=None,
             )
         return True
     except IntegrityError:
@@ -145,15 +148,13 @@ def retry_later(
     delay = min(base_s * (2 ** max(attempts - 1, 0)), max_s)
     delay *= random.uniform(0.8, 1.2)
     with database.session() as s:
-        s.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == item.id)
-            .values(
-                status=OutboxStatus.PENDING,
-                attempts=attempts,
-                next_attempt_at=utcnow() + timedelta(seconds=delay),
-                lease_until=None,
-                last_error=error[:300],
-            )
+        _update_row(
+            s,
+            item.id,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+            lease_until=None,
+            last_error=error[:300],
         )
     return OutboxStatus.PENDING

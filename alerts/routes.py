@@ -1,27 +1,33 @@
-"""Alert API for officers (``/api/operator/alerts``) and the live stream.
+"""Alert API for officers (``/api/operator/alerts``) and the live stream (``/api/events``).
 
 Every endpoint here except ``/api/events`` needs a signed-in operator with the right role;
-every change is written to the audit log in the same transaction.
+every change is written to the audit log in the same transaction. The stream itself is
+:mod:`alerts.stream`; its services and its place in the stream gate come from
+:mod:`alerts.deps`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from alerts import lifecycle
 from alerts.catalog import load_catalog
+from alerts.deps import ReceiptWatcherDep, StreamStartDep
 from alerts.models import Alert, AlertStatus, OutboxItem, OutboxStatus
-from alerts.stream import router as stream_router
+from alerts.stream import live_events
 from core import audit
 from core.clock import as_utc
 from core.database import Database
-from core.deps import DatabaseDep
+from core.deps import DatabaseDep, SettingsDep
 from core.operators import AlertViewer, Officer, client_ip
 
 log = logging.getLogger(__name__)
@@ -29,6 +35,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter()
 api = APIRouter(prefix="/api/operator/alerts", tags=["alerts"])
+live = APIRouter(prefix="/api", tags=["web chat"])
 
 ScamType = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
 District = Annotated[str, Field(min_length=1, max_length=16)]
@@ -308,5 +315,36 @@ def deliveries(
         ]
 
 
+@live.get(
+    "/events",
+    response_class=EventSourceResponse,
+    responses={
+        429: {"description": "too many streams from this address (Retry-After)"},
+        503: {"description": "too many streams in all (Retry-After)"},
+    },
+)
+async def events(
+    request: Request,
+    start: StreamStartDep,
+    database: DatabaseDep,
+    watcher: ReceiptWatcherDep,
+    settings: SettingsDep,
+) -> AsyncIterator[ServerSentEvent]:
+    """Live fraud alerts for this web user (Server-Sent Events)."""
+    notifier = watcher.notifier if watcher is not None else None
+    stream = live_events(
+        request,
+        database,
+        notifier,
+        start.user_id,
+        start.after,
+        watcher,
+        poll_s=settings.alerts.poll_s,
+    )
+    async with contextlib.aclosing(stream):
+        async for event in stream:
+            yield event
+
+
 router.include_router(api)
-router.include_router(stream_router)
+router.include_router(live)

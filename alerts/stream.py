@@ -1,59 +1,66 @@
-"""``GET /api/events``: live fraud alerts for one web chat user (Server-Sent Events).
+"""Live fraud alerts for one web chat user (Server-Sent Events), read by ``GET /api/events``.
 
-Each delivered alert or correction is one event, followed by the page banner as it is now::
+The route (``alerts.routes``) is a ``fastapi.sse`` generator endpoint: :func:`live_events`
+yields ``ServerSentEvent`` objects and FastAPI writes them (``Cache-Control: no-cache``,
+``X-Accel-Buffering: no``, and a ``: ping`` comment after 15 s without an event, which keeps
+idle connections open). Each delivered alert or correction is one event, followed by the
+page banner as it is now (FastAPI writes the fields in the order ``event``, ``data``, ``id``)::
 
-    id: <receipt id>
     event: alert            (or: correction)
     data: {"kind": "alert", "alert_code": "YQ7KM3", "messages": [<BotMessage>, ...]}
+    id: <receipt id>
 
     event: banner
     data: {"banner": {"public_code", "title", "body", "expires_at"} or null}
 
-A stream starts after the newest event the user already has (or after ``after``, or the
-browser's ``Last-Event-ID`` on reconnect), so nothing is missed or shown twice. Comment
-lines (``: ping``) keep idle connections open.
+``data`` is compact JSON with the Chinese text as it is (``raw_data``, not FastAPI's
+ASCII-escaped ``data=``). A stream starts after the newest event the user already has (or
+after ``after``, or the browser's ``Last-Event-ID`` on reconnect: :func:`stream_start`), so
+nothing is missed or shown twice.
 
 Streams do not poll. An open stream sleeps until the :class:`~alerts.notify.Notifier` wakes
 it: the inline delivery worker notifies right after a web delivery, and one
-:class:`ReceiptWatcher` per process (running only while streams are open) notices
-deliveries made by other processes with one query per ``poll_s`` for all streams together.
+:class:`ReceiptWatcher` per process (built by the composition root; running only while
+streams are open) notices deliveries made by other processes with one query per ``poll_s``
+for all streams together. Without a watcher (an app assembled without the alerts services) a
+stream reads every ``poll_s`` instead.
 
 Streams are capped per client address and in all (:class:`StreamGate`): beyond the caps the
-answer is 429 (this address) or 503 (the whole app) with ``Retry-After``; the page then keeps
-its banner poll.
-
-The framing is written here rather than with ``fastapi.sse`` (``EventSourceResponse`` /
-``ServerSentEvent``): FastAPI writes the fields of an event as ``event:``, ``data:``, ``id:``
-(this stream, and its tests, put ``id:`` first), its ``data=`` JSON is ASCII-escaped with
-spaces (``raw_data`` avoids that, the field order cannot be changed), and its SSE mode
-needs a generator endpoint, which cannot return the 429/503 refusals itself.
+answer is 429 (this address) or 503 (the whole app) with ``Retry-After``, before anything is
+streamed; the page then keeps its banner poll.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi import HTTPException, Request
+from fastapi.sse import ServerSentEvent
 from sqlalchemy import func, select
-from starlette.types import Receive, Scope, Send
+from starlette.datastructures import Headers
 
 from alerts.models import Receipt
 from alerts.notify import Notifier
 from core.database import Database
 from core.senders import sender_id, web_user
 
+__all__ = [
+    "ReceiptWatcher",
+    "StreamGate",
+    "StreamStart",
+    "alert_event",
+    "live_events",
+    "stream_start",
+    "web_user",
+]
+
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api", tags=["web chat"])
-
-KEEPALIVE_S = 15.0
+RETRY_MS = 3000  # how long the browser waits before it reconnects
 BATCH = 20
 RETRY_AFTER_ADDRESS_S = 60
 RETRY_AFTER_FULL_S = 30
@@ -80,8 +87,8 @@ class StreamGate:
     def open_streams(self) -> int:
         return self._count
 
-    def acquire(self, address: str) -> JSONResponse | None:
-        """Take a place for ``address``; the refusal to send when there is none."""
+    def acquire(self, address: str) -> HTTPException | None:
+        """Take a place for ``address``; the refusal to raise when there is none."""
         if self._open.get(address, 0) >= self.per_address:
             return _refusal(429, RETRY_AFTER_ADDRESS_S, "too many live streams from this address")
         if self._count >= self.total:
@@ -99,24 +106,9 @@ class StreamGate:
         self._count = max(0, self._count - 1)
 
 
-def _refusal(status: int, retry_after: int, detail: str) -> JSONResponse:
-    return JSONResponse(
-        {"detail": detail}, status_code=status, headers={"Retry-After": str(retry_after)}
-    )
-
-
-class _GatedStream(StreamingResponse):
-    """A stream that gives its place back however it ends (done, disconnect, error)."""
-
-    def __init__(self, *args: object, release: Callable[[], None], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._release = release
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self._release()
+def _refusal(status: int, retry_after: int, detail: str) -> HTTPException:
+    """Rendered by FastAPI as ``{"detail": ...}`` with the status and ``Retry-After``."""
+    return HTTPException(status, detail, headers=Headers({"Retry-After": str(retry_after)}))
 
 
 def _latest_any(database: Database) -> int:
@@ -173,18 +165,6 @@ class ReceiptWatcher:
                 self.notifier.notify(sender_id("web", user_id))
 
 
-def _watcher(request: Request, database: Database) -> ReceiptWatcher | None:
-    state = request.app.state
-    notifier = getattr(state, "alert_notifier", None)
-    if notifier is None:
-        return None
-    watcher: ReceiptWatcher | None = getattr(state, "receipt_watcher", None)
-    if watcher is None or watcher.notifier is not notifier:
-        watcher = ReceiptWatcher(database, notifier, state.settings.alerts.poll_s)
-        state.receipt_watcher = watcher
-    return watcher
-
-
 def _latest(database: Database, user_id: str) -> int:
     with database.session() as s:
         return int(
@@ -214,109 +194,76 @@ def _banner(database: Database) -> dict | None:
     return current_banner(database)
 
 
-def format_event(event_id: int | None, kind: str, payload: dict) -> str:
+@dataclass(frozen=True)
+class StreamStart:
+    """Whose stream, and the receipt id it starts after."""
+
+    user_id: str
+    after: int
+
+
+async def stream_start(
+    database: Database, sender: str, after: int | None, last_event_id: str | None
+) -> StreamStart:
+    """Where the stream of web sender ``sender`` starts: after the browser's
+    ``Last-Event-ID`` on reconnect, else after ``after``, else after the newest event the
+    user already has."""
+    user_id = web_user(sender)
+    if last_event_id and last_event_id.isdigit():
+        return StreamStart(user_id, int(last_event_id))
+    if after is not None:
+        return StreamStart(user_id, after)
+    return StreamStart(user_id, await asyncio.to_thread(_latest, database, user_id))
+
+
+def alert_event(event_id: int | None, kind: str, payload: dict) -> ServerSentEvent:
     """One SSE event; without an id the browser's ``Last-Event-ID`` stays where it was."""
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {kind}\ndata: {data}\n\n"
+    return ServerSentEvent(
+        raw_data=data, event=kind, id=str(event_id) if event_id is not None else None
+    )
 
 
-async def _events(
+async def live_events(
     request: Request,
     database: Database,
     notifier: Notifier | None,
     user_id: str,
     after: int,
     watcher: ReceiptWatcher | None = None,
-) -> AsyncIterator[str]:
+    *,
+    poll_s: float = 1.0,
+) -> AsyncGenerator[ServerSentEvent, None]:
     """The stream: reads the database once at the start and then only when woken.
 
-    Without a notifier (an app without the alerts lifespan) it falls back to reading every
-    ``poll_s``.
+    Without a notifier (an app without the alerts services) it reads every ``poll_s``.
+    Keep-alive pings are FastAPI's. When the client goes away FastAPI cancels the stream while
+    it waits (``finally`` gives the notifier and the watcher back); the disconnect check
+    covers a wake-up that comes first.
     """
     key = sender_id("web", user_id)
     wake = notifier.register(key) if notifier else asyncio.Event()
-    wait_s = KEEPALIVE_S if notifier else request.app.state.settings.alerts.poll_s
     if watcher is not None:
         watcher.opened()
-    last_sent = time.monotonic()
     try:
-        yield "retry: 3000\n\n"
+        yield ServerSentEvent(retry=RETRY_MS)
         while not await request.is_disconnected():
             wake.clear()  # before reading: a delivery during the read wakes the next wait
             rows = await asyncio.to_thread(_since, database, user_id, after)
             for event_id, kind, payload in rows:
                 after = event_id
-                yield format_event(event_id, kind, payload)
-                last_sent = time.monotonic()
+                yield alert_event(event_id, kind, payload)
             if rows:
                 banner = await asyncio.to_thread(_banner, database)
-                yield format_event(None, "banner", {"banner": banner})
+                yield alert_event(None, "banner", {"banner": banner})
             if len(rows) == BATCH:
                 continue
-            while not wake.is_set():
-                if time.monotonic() - last_sent >= KEEPALIVE_S:
-                    yield ": ping\n\n"
-                    last_sent = time.monotonic()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(wake.wait(), timeout=wait_s)
-                if not notifier:
-                    break
+            if notifier:
+                await wake.wait()
+            else:
+                await asyncio.sleep(poll_s)
     finally:
         if notifier:
             notifier.unregister(key, wake)
         if watcher is not None:
             watcher.closed()
-
-
-@router.get(
-    "/events",
-    response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {}}, "description": "event stream"},
-        429: {"description": "too many streams from this address (Retry-After)"},
-        503: {"description": "too many streams in all (Retry-After)"},
-    },
-)
-async def events(
-    request: Request,
-    sender_id: Annotated[str, Query(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")],
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
-    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
-) -> Response:
-    """Live fraud alerts for this web user (Server-Sent Events)."""
-    state = request.app.state
-    gate: StreamGate | None = getattr(state, "stream_gate", None)
-    address = request.client.host if request.client else ""
-    if gate is not None:
-        refusal = gate.acquire(address)
-        if refusal is not None:
-            log.warning("live stream refused (%d) for %s", refusal.status_code, address)
-            return refusal
-    released = False
-
-    def release() -> None:
-        nonlocal released
-        if gate is not None and not released:
-            released = True
-            gate.release(address)
-
-    try:
-        database: Database = state.database
-        user_id = web_user(sender_id)
-        start = after
-        if last_event_id and last_event_id.isdigit():
-            start = int(last_event_id)
-        if start is None:
-            start = await asyncio.to_thread(_latest, database, user_id)
-        notifier = getattr(state, "alert_notifier", None)
-        watcher = _watcher(request, database)
-    except BaseException:
-        release()
-        raise
-    return _GatedStream(
-        _events(request, database, notifier, user_id, start, watcher),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        release=release,
-    )

@@ -28,18 +28,10 @@ def subscribe(
                 Subscription.channel == channel, Subscription.user_id == user_id
             )
         )
+        changed = row is None or not row.active
         if row is None:
-            row = Subscription(
-                channel=channel,
-                user_id=user_id,
-                district=district,
-                active=True,
-                subscribed_at=now,
-                last_inbound_at=now,
-            )
+            row = Subscription(channel=channel, user_id=user_id, district=district)
             s.add(row)
-            return row, True
-        changed = not row.active
         row.active = True
         row.unsubscribed_at = None
         row.last_inbound_at = now

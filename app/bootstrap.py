@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from rasa_sdk.executor import ActionExecutor
 
+from actions import scam_desk
 from actions.base import ActionServices, build_executor
 from actions.policy_answer import knowledge_answer
 from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
-from alerts.stream import ReceiptWatcher
+from alerts.stream import ReceiptWatcher, StreamGate
 from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
@@ -29,9 +30,13 @@ from channels.wechat.formatting import render
 from channels.wechat.replay import SqlReplayGuard
 from channels.wechat.service import SubscriptionHook, WeChatChannel
 from channels.wechat.texts import load_texts
+from console.deps import session_operator
+from console.ratelimit import LoginLimiter
 from core.conversation import Conversation
 from core.database import Database
+from core.limits import ChatLimiter
 from core.messages import BotMessage
+from core.ports import Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
 from knowledge.retriever import Retriever
@@ -41,7 +46,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """Everything the routes of the app use, built once by :func:`app_services`."""
+    """Everything the routes of the app use, built once by :func:`app_services`.
+
+    The routes get them through the typed dependencies of ``core.deps``, ``app.deps`` and
+    the features' ``deps`` modules, which read each field by its name (``app.main``).
+    """
 
     settings: Settings
     database: Database
@@ -55,6 +64,11 @@ class Services:
     alert_notifier: Notifier
     receipt_watcher: ReceiptWatcher
     alert_worker: DeliveryWorker | None
+    chat_limiter: ChatLimiter
+    login_limiter: LoginLimiter
+    stream_gate: StreamGate
+    authenticate: Authenticator  # who is signed in: the console's sessions
+    scam_desk: ScamDesk  # the bot's scam check, for the console
 
 
 def open_database(settings: Settings) -> Database:
@@ -69,6 +83,26 @@ def open_database(settings: Settings) -> Database:
 
 def rasa_client(settings: Settings) -> RasaClient:
     return RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
+
+
+def chat_limiter(settings: Settings) -> ChatLimiter:
+    """Message limits per sender and per client address (web chat and WeChat share them)."""
+    return ChatLimiter(
+        settings.chat_rate_per_min,
+        settings.chat_burst,
+        settings.chat_rate_per_address_per_min,
+        storage=settings.limits_storage_url,
+    )
+
+
+def login_limiter(settings: Settings) -> LoginLimiter:
+    """Failed console logins per username and per client address."""
+    return LoginLimiter(storage=settings.limits_storage_url)
+
+
+def stream_gate(settings: Settings) -> StreamGate:
+    """The caps on open live-alert streams (per client address and in all)."""
+    return StreamGate(settings.events_max_per_address, settings.events_max_streams)
 
 
 def customer_service(settings: Settings) -> CustomerServiceClient | None:
@@ -153,6 +187,11 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         alert_notifier=notifier,
         receipt_watcher=ReceiptWatcher(database, notifier, settings.alerts.poll_s),
         alert_worker=worker,
+        chat_limiter=chat_limiter(settings),
+        login_limiter=login_limiter(settings),
+        stream_gate=stream_gate(settings),
+        authenticate=session_operator,
+        scam_desk=scam_desk,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None

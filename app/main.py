@@ -6,17 +6,36 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.middleware import BodyLimitMiddleware, ClientAddressMiddleware
-from core.limits import ChatLimiter
 from core.settings import Settings, get_settings
 from core.texts import text
 
+if TYPE_CHECKING:
+    from app.bootstrap import Services
+
 log = logging.getLogger(__name__)
+
+
+def install(app: FastAPI, services: Services) -> None:
+    """Hand the services to the routes.
+
+    ``app.state.services`` is the typed container; each field is also put on ``app.state``
+    under its own name, because that is what the typed dependencies read
+    (``core.deps.app_service``: ``DatabaseDep`` reads ``app.state.database``, and so on).
+    The features' ``deps`` may not import ``Services`` (layer contract), and one attribute
+    per service lets an app assembled without the lifespan (tests) set just the services it
+    needs. ``dataclasses.fields`` keeps the names in step with ``Services``; routes and the
+    other modules never read ``app.state`` themselves.
+    """
+    app.state.services = services
+    for item in fields(services):
+        setattr(app.state, item.name, getattr(services, item.name))
 
 
 @asynccontextmanager
@@ -25,11 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from app.bootstrap import app_services
 
     async with app_services(app.state.settings) as services:
-        app.state.services = services
-        # Routes read their piece by name (``request.app.state.database`` …): one object
-        # each, built above, never rebuilt. ``dataclasses.fields`` keeps the names in step.
-        for item in fields(services):
-            setattr(app.state, item.name, getattr(services, item.name))
+        install(app, services)
         yield
 
 
@@ -42,18 +57,15 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app with every router; state is filled by ``lifespan`` on startup."""
-    from actions import scam_desk
+    """The app with every router; its services are built by ``lifespan`` on startup
+    (``app.state`` holds only the settings until then)."""
     from alerts import banner
     from alerts import routes as alert_routes
-    from alerts.stream import StreamGate
     from app.routes import health, webhook
     from channels import webchat
     from channels.web import router as web_router
     from channels.wechat import router as wechat
     from console import routes as console_routes
-    from console.deps import session_operator
-    from console.ratelimit import LoginLimiter
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
     settings = app.state.settings = settings or get_settings()
@@ -65,16 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_path={"/webhook": settings.webhook_max_body_bytes},
     )
     app.add_middleware(ClientAddressMiddleware, trusted=settings.trusted_networks())
-    app.state.chat_limiter = ChatLimiter(
-        settings.chat_rate_per_min,
-        settings.chat_burst,
-        settings.chat_rate_per_address_per_min,
-        storage=settings.limits_storage_url,
-    )
-    app.state.login_limiter = LoginLimiter(storage=settings.limits_storage_url)
-    app.state.stream_gate = StreamGate(settings.events_max_per_address, settings.events_max_streams)
-    app.state.authenticate = session_operator  # who is signed in: the console's sessions
-    app.state.scam_desk = scam_desk  # the bot's scam check, for the console
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from sqlalchemy.engine.url import make_url
+
+from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +54,11 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         url = url or host or os.environ.get("RASA_TRACKER_URL") or DEFAULT_URL
+        try:
+            prepare_sqlite(url)
+        except UnusableSQLite as exc:
+            raise TrackerStoreUnavailable(f"cannot use the tracker store {url}: {exc}") from exc
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            if not parsed.database or parsed.database == ":memory:":
-                raise TrackerStoreUnavailable("an in-memory SQLite tracker store loses data")
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise TrackerStoreUnavailable(
-                    f"cannot create the folder of the tracker store {parsed.database}: {exc}"
-                ) from exc
         forbid_memory_fallback()
         super().__init__(
             domain=domain,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from channels.web.models import Feedback
 from core.conversation import RasaUnavailable
-from core.deps import DatabaseDep
+from core.deps import ChatLimiterDep, ConversationDep, DatabaseDep
 from core.messages import BotMessage
 from core.redact import redact
 from core.senders import web_sender
@@ -87,11 +87,15 @@ class FeedbackRequest(BaseModel):
         503: {"description": "Rasa unavailable; friendly message names 12345"},
     },
 )
-async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
+async def chat(
+    body: ChatRequest,
+    request: Request,
+    conversation: ConversationDep,
+    limiter: ChatLimiterDep,
+) -> ChatResponse | JSONResponse:
     """Send one message to the assistant and get its answer."""
-    conversation = request.app.state.conversation
     address = request.client.host if request.client else ""
-    wait = request.app.state.chat_limiter.check(web_sender(body.sender_id), address)
+    wait = limiter.check(web_sender(body.sender_id), address)
     if wait > 0:
         log.warning("rate limited: %s from %s", body.sender_id, address)
         return JSONResponse(

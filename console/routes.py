@@ -11,12 +11,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from console import accounts, sessions
+from console.deps import LoginLimiterDep, RetrieverDep
 from console.lookup import LookupResponse, lookup
-from console.ratelimit import LoginLimiter
 from core import audit
-from core.deps import DatabaseDep, SettingsDep
+from core.deps import DatabaseDep, ScamDeskDep, SettingsDep
 from core.operators import Admin, Lookup, client_ip
-from core.ports import ScamDesk
 
 STATIC = FilePath(__file__).with_name("static")
 PAGE_HEADERS = {
@@ -57,10 +56,6 @@ class Me(BaseModel):
     role: Literal["operator", "alert_officer", "admin"]
 
 
-def _limiter(request: Request) -> LoginLimiter:
-    return request.app.state.login_limiter  # type: ignore[no-any-return]
-
-
 def _secure(request: Request) -> bool:
     proto = request.headers.get("x-forwarded-proto", request.url.scheme)
     return proto == "https"
@@ -77,11 +72,11 @@ async def login(
     response: Response,
     database: DatabaseDep,
     settings: SettingsDep,
+    limiter: LoginLimiterDep,
 ) -> Me | JSONResponse:
     """Sign in; sets an HttpOnly, SameSite=Strict session cookie (Secure over HTTPS)."""
     ip = client_ip(request)
     username = body.username.strip().lower()
-    limiter = _limiter(request)
     wait = limiter.retry_after(username, ip)
     if wait > 0:
         audit.write(database, username, "", "login.throttled", username, {}, ip)
@@ -138,12 +133,13 @@ def search(
     request: Request,
     op: Lookup,
     database: DatabaseDep,
+    retriever: RetrieverDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     top_k: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> LookupResponse:
     """Chinese, full pinyin or pinyin initials; each hit has the script to read out, the
     clause text and id, the departments and the fact-sheet sources with dates."""
-    result = lookup(request.app.state.retriever, q, top_k)
+    result = lookup(retriever, q, top_k)
     audit.write(
         database,
         op.username,
@@ -202,14 +198,10 @@ class ScamOptions(BaseModel):
     asked: list[ScamOption]
 
 
-def _scam_desk(request: Request) -> ScamDesk:
-    return request.app.state.scam_desk  # type: ignore[no-any-return]
-
-
 @api.get("/scam-check/options", response_model=ScamOptions)
-def scam_check_options(request: Request, op: Lookup) -> ScamOptions:
+def scam_check_options(op: Lookup, desk: ScamDeskDep) -> ScamOptions:
     """The choices of the bot's scam check."""
-    return ScamOptions(**_scam_desk(request).options())  # type: ignore[arg-type]
+    return ScamOptions(**desk.options())  # type: ignore[arg-type]
 
 
 @api.post("/scam-check", response_model=ScamCheckResponse)
@@ -219,9 +211,9 @@ def scam_check(
     op: Lookup,
     database: DatabaseDep,
     settings: SettingsDep,
+    desk: ScamDeskDep,
 ) -> ScamCheckResponse:
     """The bot's scam check (same logic and texts) for a caller on the line."""
-    desk = _scam_desk(request)
     known = {o["value"] for o in desk.options()["channels"]}
     if body.channel is not None and body.channel not in known:
         raise HTTPException(status_code=422, detail="unknown channel")

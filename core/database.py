@@ -1,4 +1,8 @@
-"""The app database (SQLAlchemy): SQLite file by default, PostgreSQL by URL."""
+"""The app database (SQLAlchemy): SQLite file by default, PostgreSQL by URL.
+
+:func:`prepare_sqlite` is also used by Rasa's tracker store (``bot/tracker_store.py``), which
+imports this module under Rasa's SQLAlchemy 1.4: use only what 1.4 and 2 both have.
+"""
 
 from __future__ import annotations
 
@@ -19,19 +23,35 @@ class StorageError(RuntimeError):
     """The configured database cannot be opened; the app refuses to start."""
 
 
+class UnusableSQLite(ValueError):
+    """A SQLite URL that would lose its data, or whose folder cannot be made."""
+
+
+def prepare_sqlite(url: str) -> bool:
+    """Whether ``url`` is a SQLite one; if so, the folder of its file is made. Raises
+    :class:`UnusableSQLite` for an in-memory SQLite database or a folder that cannot be made."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    if not parsed.database or parsed.database == ":memory:":
+        raise UnusableSQLite("an in-memory SQLite database would lose data; give a file path")
+    try:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UnusableSQLite(f"cannot create the folder of {parsed.database}: {exc}") from exc
+    return True
+
+
 class Database:
     """Engine and session factory of one database URL."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            if not parsed.database or parsed.database == ":memory:":
-                raise StorageError("an in-memory SQLite database would lose data; give a file path")
-            try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(f"cannot open the app database {url}: {exc}") from exc
+        try:
+            sqlite = prepare_sqlite(url)
+        except UnusableSQLite as exc:
+            raise StorageError(f"cannot open the app database {url}: {exc}") from exc
+        if sqlite:
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False, "timeout": 30}
             )

@@ -1,46 +1,43 @@
 """Signed-in operators and role checks, shared by the console and the alert desk.
 
-Who is signed in is decided by the console (its session cookie); the composition root puts
-that function at ``app.state.authenticate``. Features only see :class:`OperatorView` and the
-role-checked dependencies below.
+Who is signed in is decided by the console (its session cookie); the composition root hands
+that function to the routes as the ``Authenticator`` (``core.deps.AuthenticatorDep``).
+Features only see :class:`OperatorView` and the role-checked dependencies below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Protocol
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from core import audit
+from core.deps import AuthenticatorDep, DatabaseDep
+from core.ports import Authenticator, OperatorView
+
+__all__ = [
+    "ROLES",
+    "Admin",
+    "AlertViewer",
+    "Authenticator",
+    "Lookup",
+    "Officer",
+    "OperatorView",
+    "client_ip",
+    "current_operator",
+    "require",
+]
 
 ROLES = ("operator", "alert_officer", "admin")
-
-
-@dataclass(frozen=True)
-class OperatorView:
-    """What the rest of the app sees of an account (never the hash)."""
-
-    id: int
-    username: str
-    role: str
-    active: bool
-
-
-class Authenticator(Protocol):
-    """The operator of a request, or None (``console.deps.session_operator``)."""
-
-    def __call__(self, request: Request) -> OperatorView | None: ...
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def current_operator(request: Request) -> OperatorView:
+def current_operator(request: Request, authenticate: AuthenticatorDep) -> OperatorView:
     """The signed-in operator; 401 without a valid session."""
-    authenticate: Authenticator = request.app.state.authenticate
     op = authenticate(request)
     if op is None:
         raise HTTPException(status_code=401, detail="not signed in")
@@ -51,11 +48,13 @@ def require(*roles: str) -> Callable[..., OperatorView]:
     """A dependency that lets only these roles through (403 otherwise, and audited)."""
 
     def _check(
-        request: Request, op: Annotated[OperatorView, Depends(current_operator)]
+        request: Request,
+        op: Annotated[OperatorView, Depends(current_operator)],
+        database: DatabaseDep,
     ) -> OperatorView:
         if op.role not in roles:
             audit.write(
-                request.app.state.database,
+                database,
                 op.username,
                 op.role,
                 "denied",

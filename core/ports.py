@@ -6,6 +6,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from fastapi import Request
+
+
+@dataclass(frozen=True)
+class OperatorView:
+    """What the rest of the app sees of a console account (never the hash)."""
+
+    id: int
+    username: str
+    role: str
+    active: bool
+
+
+class Authenticator(Protocol):
+    """The operator of a request, or None (``console.deps.session_operator``)."""
+
+    def __call__(self, request: Request) -> OperatorView | None: ...
+
 
 class ScamDesk(Protocol):
     """The bot's scam check, for the console (the module ``actions.scam_desk``)."""

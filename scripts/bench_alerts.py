@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench_support import time_queries
 
 QUERIES = [
     "老年助餐",
@@ -109,17 +108,16 @@ def main() -> None:
             )
 
             with session(stack, "op1") as op:
-                for q in QUERIES:  # warm-up
-                    op.get("/api/operator/search", params={"q": q})
-                client_ms: list[float] = []
-                server_ms: list[float] = []
-                for n in range(args.searches):
-                    q = QUERIES[n % len(QUERIES)]
-                    t0 = time.perf_counter()
-                    r = op.get("/api/operator/search", params={"q": q})
-                    client_ms.append((time.perf_counter() - t0) * 1000)
+                timed = time_queries(  # each query once as warm-up
+                    lambda q: op.get("/api/operator/search", params={"q": q}),
+                    QUERIES,
+                    args.searches,
+                    warmup=len(QUERIES),
+                )
+                for _, r in timed:
                     r.raise_for_status()
-                    server_ms.append(float(r.json()["took_ms"]))
+            client_ms = [ms for ms, _ in timed]
+            server_ms = [float(r.json()["took_ms"]) for _, r in timed]
             print(
                 f"console search over HTTP ({args.searches} queries, incl. auth and audit "
                 f"write): p50 {statistics.median(client_ms):.1f} ms, "

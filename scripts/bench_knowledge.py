@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench_support import ROOT, time_queries
 
 FALLBACK_QUERIES = [
     "老年助餐谁能用",
@@ -104,15 +103,8 @@ def main() -> int:
         after_index = rss_mb()
 
         queries = load_queries(args.queries)
-        for i in range(args.warmup):
-            retriever.search(queries[i % len(queries)], 5)
-        timings = []
-        for i in range(args.n):
-            query = queries[i % len(queries)]
-            start = time.perf_counter()
-            retriever.search(query, 5)
-            timings.append((time.perf_counter() - start) * 1000)
-        timings.sort()
+        timed = time_queries(lambda q: retriever.search(q, 5), queries, args.n, args.warmup)
+        timings = sorted(ms for ms, _ in timed)
         p50 = statistics.median(timings)
         p95 = timings[int(0.95 * (len(timings) - 1))]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from app.deps import LoadedRetrieverDep
+from core.deps import RasaDep
 from core.rasa_client import RasaUnavailable
 
 router = APIRouter(tags=["health"])
@@ -17,14 +19,13 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(retriever: LoadedRetrieverDep, rasa: RasaDep) -> JSONResponse:
     """200 only when Rasa answers with a loaded model and the knowledge index is loaded."""
-    state = request.app.state
     missing: list[str] = []
-    if getattr(state, "retriever", None) is None:
+    if retriever is None:
         missing.append("knowledge index not loaded")
     try:
-        status = await state.conversation.rasa.status()
+        status = await rasa.status()
         if not status.get("model_file"):
             missing.append("Rasa has no model loaded")
     except RasaUnavailable as exc:

@@ -19,17 +19,21 @@ from rasa_sdk.interfaces import (
     ActionNotFoundException,
 )
 
+from app.deps import ActionExecutorDep
+from core.deps import SettingsDep
+from core.settings import Settings
+
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["rasa"])
 
 
-def accepted_tokens(settings: Any) -> list[str]:
+def accepted_tokens(settings: Settings) -> list[str]:
     """The tokens ``/webhook`` accepts now (the current one, and the previous while rotating)."""
     return [t for t in (settings.action_token, settings.action_token_previous) if t]
 
 
-def is_rasa(request: Request) -> bool:
+def is_rasa(request: Request, settings: Settings) -> bool:
     """Whether the request carries an accepted action token (compared in constant time)."""
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given:
@@ -37,15 +41,17 @@ def is_rasa(request: Request) -> bool:
     given_bytes = given.strip().encode("utf-8")
     matches = [
         hmac.compare_digest(given_bytes, token.encode("utf-8"))
-        for token in accepted_tokens(request.app.state.settings)
+        for token in accepted_tokens(settings)
     ]
     return any(matches)
 
 
 @router.post("/webhook", include_in_schema=False)
-async def action_webhook(request: Request) -> JSONResponse:
+async def action_webhook(
+    request: Request, settings: SettingsDep, executor: ActionExecutorDep
+) -> JSONResponse:
     """Same contract as rasa-sdk's Sanic endpoint, served by FastAPI."""
-    if not is_rasa(request):
+    if not is_rasa(request, settings):
         peer = request.client.host if request.client else "?"
         log.warning("action webhook: refused a call without Rasa's token from %s", peer)
         return JSONResponse(
@@ -57,7 +63,6 @@ async def action_webhook(request: Request) -> JSONResponse:
         action_call: dict[str, Any] = await request.json()
     except ValueError:
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
-    executor = request.app.state.action_executor
     try:
         result = await executor.run(action_call)
     except ActionExecutionRejection as e:

@@ -20,31 +20,18 @@ Each change is recorded in the parse output as ``intent_guard`` (old intent and 
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.base import Component
 from bot.components.intent_rules import guarded_intent
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class IntentGuard(GraphComponent):
-    """Corrects the predicted intent with the shared signal patterns (see module doc)."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntentGuard:
-        return cls()
+class IntentGuard(Component):
+    """Corrects the predicted intent with the shared signal patterns (see module doc). Made
+    from nothing (:meth:`Component.build`)."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

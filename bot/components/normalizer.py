@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -31,6 +30,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.base import Component, Node
 from textnorm.normalize import Normalizer
 from textnorm.vocabulary import Vocabulary, load_vocabulary
 
@@ -41,7 +41,7 @@ _VOCABULARY_FILE = "vocabulary.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class TextNormalizer(GraphComponent):
+class TextNormalizer(Component):
     """Normalises pinyin, homophone typos and dialect words against the shared vocabulary."""
 
     @staticmethod
@@ -69,32 +69,13 @@ class TextNormalizer(GraphComponent):
         self._normalizer: Normalizer = self._vocabulary.normalizer()
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextNormalizer:
-        return cls(config, model_storage, resource, _read_vocabulary(config))
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TextNormalizer:
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((Path(directory) / _VOCABULARY_FILE).read_text("utf-8"))
-            vocabulary = Vocabulary.from_dict(data)
-        except (ValueError, KeyError, OSError) as exc:
-            logger.warning("normaliser vocabulary missing from the model (%s); reading files", exc)
+    def build(cls, config: dict[str, Any], node: Node) -> TextNormalizer:
+        """New: the vocabulary read from ``knowledge_dir``. Restored: the one stored in the
+        model when it was trained (read from ``knowledge_dir`` when that is missing)."""
+        vocabulary = _stored_vocabulary(node) if node.trained else None
+        if vocabulary is None:
             vocabulary = _read_vocabulary(config)
-        return cls(config, model_storage, resource, vocabulary)
+        return cls(config, node.model_storage, node.resource, vocabulary)
 
     def train(self, training_data: TrainingData) -> Resource:
         with self._model_storage.write_to(self._resource) as directory:
@@ -135,6 +116,16 @@ def normalize(text: str, normalizer: Normalizer) -> str:
         elif part.strip():
             out.append(normalizer.normalize(part).text)
     return " ".join(p for p in out if p).strip() or text
+
+
+def _stored_vocabulary(node: Node) -> Vocabulary | None:
+    try:
+        with node.model_storage.read_from(node.resource) as directory:
+            data = json.loads((Path(directory) / _VOCABULARY_FILE).read_text("utf-8"))
+        return Vocabulary.from_dict(data)
+    except (ValueError, KeyError, OSError) as exc:
+        logger.warning("normaliser vocabulary missing from the model (%s); reading files", exc)
+        return None
 
 
 def _read_vocabulary(config: dict[str, Any]) -> Vocabulary:

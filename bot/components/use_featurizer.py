@@ -16,10 +16,7 @@ import logging
 from typing import Any
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import FEATURIZER_CLASS_ALIAS, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
@@ -28,13 +25,15 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.base import Component, Node
+
 logger = logging.getLogger(__name__)
 
 DIM = 512
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class USESentenceFeaturizer(DenseFeaturizer, GraphComponent):
+class USESentenceFeaturizer(DenseFeaturizer, Component):
     """Adds USE multilingual sentence embeddings to user messages."""
 
     @classmethod
@@ -64,14 +63,8 @@ class USESentenceFeaturizer(DenseFeaturizer, GraphComponent):
         self._encoder: Any = None
 
     @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> USESentenceFeaturizer:
-        return cls(config, execution_context.node_name)
+    def build(cls, config: dict[str, Any], node: Node) -> USESentenceFeaturizer:
+        return cls(config, node.execution_context.node_name)
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

@@ -1,7 +1,13 @@
 """FastAPI dependencies of the WeChat router, and the channel's factory.
 
-The composition root (``app.bootstrap``) builds the channel with :func:`build_channel` and a
-``SqlReplayGuard`` on the app database, and stores it at ``app.state.wechat_channel``.
+The composition root (``app.bootstrap.app_services``) builds the channel once with
+:func:`build_channel` (a plain factory: it caches nothing and no request calls it) and a
+``SqlReplayGuard`` on the app database; the dependencies below hand that one channel and the
+other services of ``app.bootstrap.Services`` to the router.
+
+WeChat retries a callback that fails, so a channel or conversation that is not there yet is a
+503 (as during start-up), not a server error; the subscription hook and the rate limiter are
+optional (the channel then uses the ones it was built with, or none).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from channels.wechat.service import (
     WeChatChannel,
 )
 from channels.wechat.texts import load_texts
+from core.deps import optional_service
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,30 +56,31 @@ def build_channel(settings: Settings, guard: ReplayGuard, **kwargs: Any) -> WeCh
 
 
 def get_wechat_channel(request: Request) -> WeChatChannel:
-    """The app's WeChat channel, built once by the composition root."""
-    channel: WeChatChannel | None = getattr(request.app.state, "wechat_channel", None)
+    """The app's WeChat channel, built once by the composition root (503 until it is)."""
+    channel: WeChatChannel | None = optional_service(request, "wechat_channel")
     if channel is None:
         raise HTTPException(status_code=503, detail="WeChat channel not ready")
     return channel
 
 
 def get_conversation(request: Request) -> ConversationLike:
-    """The conversation core stored by the app's lifespan at ``app.state.conversation``."""
-    conversation = getattr(request.app.state, "conversation", None)
+    """The conversation core (``Services.conversation``; 503 until it is built)."""
+    conversation: ConversationLike | None = optional_service(request, "conversation")
     if conversation is None:
         raise HTTPException(status_code=503, detail="conversation core not ready")
-    return conversation  # type: ignore[no-any-return]
+    return conversation
 
 
 def get_subscription_hook(request: Request) -> SubscriptionHook | None:
-    """The callable told about subscribe/unsubscribe events, if the app set one at
-    ``app.state.wechat_subscription_hook``; it gets ``(sender_id, subscribed)``."""
-    return getattr(request.app.state, "wechat_subscription_hook", None)
+    """The callable told about subscribe/unsubscribe events
+    (``Services.wechat_subscription_hook``), or None; it gets ``(sender_id, subscribed)``."""
+    return optional_service(request, "wechat_subscription_hook")  # type: ignore[no-any-return]
 
 
 def get_rate_limiter(request: Request) -> RateLimiterLike | None:
-    """The app's per-sender limiter (``app.state.chat_limiter``), shared with web chat."""
-    return getattr(request.app.state, "chat_limiter", None)
+    """The app's per-sender limiter (``Services.chat_limiter``, shared with web chat), or
+    None."""
+    return optional_service(request, "chat_limiter")  # type: ignore[no-any-return]
 
 
 WeChatChannelDep = Annotated[WeChatChannel, Depends(get_wechat_channel)]

@@ -7,8 +7,9 @@ import json
 
 from alerts.models import Receipt
 from alerts.notify import Notifier
-from alerts.stream import _events, _latest, format_event, web_user
+from alerts.stream import _latest, alert_event, live_events, web_user
 from tests.alerts.conftest import published_alert
+from tests.support.sse import fields, wire
 
 
 class FakeRequest:
@@ -39,23 +40,22 @@ async def test_stream_sends_only_new_events_of_this_user_and_wakes_on_notify(dat
     _receipt(database, alert_id, "other", 2)
     start = _latest(database, "u1")
     request, notifier = FakeRequest(), Notifier()
-    gen = _events(request, database, notifier, "u1", start)  # type: ignore[arg-type]
-    assert await gen.__anext__() == "retry: 3000\n\n"
+    gen = live_events(request, database, notifier, "u1", start)  # type: ignore[arg-type]
+    assert wire(await gen.__anext__()) == "retry: 3000\n\n"
     pending = asyncio.ensure_future(gen.__anext__())
     await asyncio.sleep(0.05)
     assert notifier.listeners == 1 and not pending.done()
     _receipt(database, alert_id, "u1", 3)
     notifier.notify("web:u1")
-    chunk = await asyncio.wait_for(pending, timeout=2)
-    lines = chunk.strip().split("\n")
-    assert lines[1] == "event: alert" and json.loads(lines[2][6:]) == {"kind": "alert", "n": 3}
+    chunk = fields(wire(await asyncio.wait_for(pending, timeout=2)))
+    assert chunk["event"] == "alert" and json.loads(chunk["data"]) == {"kind": "alert", "n": 3}
     request.disconnected = True
     await gen.aclose()
     assert notifier.listeners == 0
 
 
 def test_event_format_and_sender_forms() -> None:
-    assert format_event(7, "correction", {"a": "提醒"}) == (
-        'id: 7\nevent: correction\ndata: {"a":"提醒"}\n\n'
+    assert wire(alert_event(7, "correction", {"a": "提醒"})) == (
+        'event: correction\ndata: {"a":"提醒"}\nid: 7\n\n'
     )
     assert web_user("web:abc") == web_user("abc") == "abc"

@@ -2,7 +2,8 @@
 
 The app is built without its lifespan (no Rasa, no dense model): its state is filled here
 with the real database, the real action executor, a retriever over the real knowledge data
-with the fake embedder, and a conversation that echoes instead of calling Rasa.
+with the fake embedder, a conversation that echoes instead of calling Rasa, and the limits,
+stream gate and console services built the way ``app.bootstrap.app_services`` builds them.
 """
 
 from __future__ import annotations
@@ -75,12 +76,15 @@ def security_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 def build_app(settings: Settings, retriever: object) -> FastAPI:
     """``create_app`` with its state filled as the lifespan would, minus Rasa and the model."""
+    from actions import scam_desk
     from actions.base import ActionServices, build_executor
     from alerts.desk import AlertDesk
+    from app import bootstrap
     from app.main import create_app
     from channels.wechat.deps import build_channel
     from channels.wechat.replay import SqlReplayGuard
     from console import accounts
+    from console.deps import session_operator
     from tests.support.db import open_database
 
     app = create_app(settings)
@@ -92,12 +96,19 @@ def build_app(settings: Settings, retriever: object) -> FastAPI:
     )  # type: ignore[arg-type]
     app.state.database = database
     app.state.retriever = retriever
-    app.state.services = services
+    app.state.action_services = services
     app.state.action_executor = build_executor(services)
     app.state.conversation = EchoConversation()
+    app.state.rasa = app.state.conversation.rasa  # readiness asks it for the model
     guard = SqlReplayGuard(database)
     guard.open()
     app.state.wechat_channel = build_channel(settings, guard)  # as app.bootstrap builds it
+    # Built by app.bootstrap.app_services (create_app builds no service).
+    app.state.chat_limiter = bootstrap.chat_limiter(settings)
+    app.state.login_limiter = bootstrap.login_limiter(settings)
+    app.state.stream_gate = bootstrap.stream_gate(settings)
+    app.state.authenticate = session_operator
+    app.state.scam_desk = scam_desk
     return app
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from alerts.models import Receipt
 from alerts.notify import Notifier
 from tests.alerts.conftest import published_alert
+from tests.support.sse import wire
 
 
 class FakeRequest:
@@ -51,6 +52,108 @@ async def test_refusals_over_http(app: FastAPI) -> None:
     assert r.status_code == 503 and int(r.headers["retry-after"]) > 0
 
 
+async def test_refusals_have_the_json_body_and_come_before_any_stream(app: FastAPI) -> None:
+    from tests.security.conftest import client_for
+
+    gate = app.state.stream_gate
+    for _ in range(gate.per_address):
+        assert gate.acquire("203.0.113.2") is None
+    async with client_for(app, "203.0.113.2") as c:
+        r = await c.get("/api/events", params={"sender_id": "u1"})
+    assert r.status_code == 429 and r.headers["retry-after"] == "60"
+    assert r.headers["content-type"] == "application/json"
+    assert r.json() == {"detail": "too many live streams from this address"}
+    assert gate.open_streams == gate.per_address  # the refused request took no place
+
+
+class _Connection:
+    """Drives one ASGI request and lets the client go away (``http.disconnect``)."""
+
+    def __init__(self, app: FastAPI, query: bytes, address: str) -> None:
+        self.gone = asyncio.Event()
+        self.started: dict = {}
+        self.body = asyncio.Queue[bytes]()
+        self._requested = False
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/api/events",
+            "raw_path": b"/api/events",
+            "query_string": query,
+            "root_path": "",
+            "headers": [(b"host", b"testserver")],
+            "client": (address, 40000),
+            "server": ("testserver", 80),
+        }
+        self.task = asyncio.ensure_future(app(scope, self._receive, self._send))
+
+    async def _receive(self) -> dict:
+        if not self._requested:
+            self._requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def _send(self, message: dict) -> None:
+        if message["type"] == "http.response.start":
+            self.started = message
+        elif message.get("body"):
+            await self.body.put(message["body"])
+
+    async def read_until(self, text: str) -> str:
+        seen = ""
+        while text not in seen:
+            seen += (await asyncio.wait_for(self.body.get(), timeout=5)).decode("utf-8")
+        return seen
+
+
+async def test_a_stream_over_http_is_fastapis_sse_and_gives_its_place_back(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real route: SSE headers, FastAPI's framing with the data as today, keep-alive
+    pings while idle, and the gate place, the notifier and the watcher given back when the
+    client goes away."""
+    import fastapi.routing
+
+    from alerts.stream import ReceiptWatcher
+    from tests.support.sse import events
+
+    monkeypatch.setattr(fastapi.routing, "_PING_INTERVAL", 0.2)
+    database, gate = app.state.database, app.state.stream_gate
+    notifier = Notifier()
+    watcher = ReceiptWatcher(database, notifier, poll_s=0.05)
+    app.state.alert_notifier, app.state.receipt_watcher = notifier, watcher
+    alert_id = published_alert(database, title="冒充客服退款")
+    _receipt(database, alert_id, "u1", "k-before")
+    conn = _Connection(app, b"sender_id=u1&after=0", "203.0.113.30")
+    first = await conn.read_until("event: banner")
+    headers = dict(conn.started["headers"])
+    assert conn.started["status"] == 200
+    assert headers[b"content-type"].startswith(b"text/event-stream")
+    assert headers[b"cache-control"] == b"no-cache" and headers[b"x-accel-buffering"] == b"no"
+    assert first.startswith("retry: 3000\n\n")
+    alert, banner = events(first)[1:]
+    assert alert["event"] == "alert" and alert["id"].isdigit()
+    assert alert["data"] == '{"kind":"alert","key":"k-before"}'
+    assert banner["event"] == "banner" and "id" not in banner
+    assert '"title":"冒充客服退款"' in banner["data"]  # compact JSON, Chinese as it is
+    assert gate.open_streams == 1 and watcher.streams == 1 and notifier.listeners == 1
+    assert ": ping\n\n" in await conn.read_until(": ping")  # FastAPI's, while idle
+    _receipt(database, alert_id, "u1", "k-woken")
+    notifier.notify("web:u1")
+    woken = events(await conn.read_until("k-woken"))
+    assert [e["data"] for e in woken if e.get("event") == "alert"] == [
+        '{"kind":"alert","key":"k-woken"}'
+    ]
+    conn.gone.set()
+    await asyncio.wait_for(conn.task, timeout=5)
+    assert gate.open_streams == 0
+    assert notifier.listeners == 0 and watcher.streams == 0
+
+
 def _receipt(database, alert_id: int, user: str, key: str) -> None:  # type: ignore[no-untyped-def]
     with database.session() as s:
         s.add(
@@ -83,12 +186,12 @@ async def test_open_streams_do_not_poll_the_database(
     notifier = Notifier()
     watcher = stream.ReceiptWatcher(database, notifier, poll_s=0.05)
     gens = [
-        stream._events(FakeRequest(), database, notifier, f"u{i}", 0, watcher)  # type: ignore[arg-type]
+        stream.live_events(FakeRequest(), database, notifier, f"u{i}", 0, watcher)  # type: ignore[arg-type]
         for i in range(30)
     ]
     try:
         for g in gens:
-            assert await g.__anext__() == "retry: 3000\n\n"
+            assert wire(await g.__anext__()) == "retry: 3000\n\n"
         pending = [asyncio.ensure_future(g.__anext__()) for g in gens]
         await asyncio.sleep(1.0)
         assert len(reads) == 30  # the first read of each stream, nothing since
@@ -98,11 +201,11 @@ async def test_open_streams_do_not_poll_the_database(
         # The inline worker notifies after a delivery: only that stream reads.
         _receipt(database, alert_id, "u7", "k-inline")
         notifier.notify("web:u7")
-        chunk = await asyncio.wait_for(pending[7], timeout=2)
+        chunk = wire(await asyncio.wait_for(pending[7], timeout=2))
         assert '"key":"k-inline"' in chunk
         # Another process delivers: the watcher notices and wakes that stream.
         _receipt(database, alert_id, "u3", "k-other-process")
-        chunk = await asyncio.wait_for(pending[3], timeout=2)
+        chunk = wire(await asyncio.wait_for(pending[3], timeout=2))
         assert '"key":"k-other-process"' in chunk
         assert sorted(set(reads[30:])) == ["u3", "u7"]
     finally:

@@ -8,239 +8,242 @@ Create Date: 2026-12-01 23:09:21.110146
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Per table: the columns indexed one by one, as Alembic names them (ix_<table>_<column>).
+INDEXED: dict[str, tuple[str, ...]] = {
+    "alert_subscriptions": ("active",),
+    "alerts": ("public_code", "status"),
+    "audit_log": ("action", "actor", "at"),
+    "feedback": ("sender_id",),
+    "wechat_message_claims": ("claimed_at",),
+    "wechat_nonces": ("seen_at",),
+    "alert_outbox": ("alert_id", "claim_token"),
+    "operator_sessions": ("operator_id",),
+}
+UNIQUE_INDEXES = {"ix_alerts_public_code"}
+# Per table: indexes over several columns, by their own names.
+NAMED_INDEXES: dict[str, dict[str, list[str]]] = {
+    "alert_outbox": {"ix_outbox_due": ["status", "next_attempt_at"]},
+    "alert_receipts": {"ix_receipt_user": ["channel", "user_id", "id"]},
+}
+
+
+def _column(name: str, type_: Any, *, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(name, type_, nullable=nullable)
+
+
+def _integer(name: str) -> sa.Column[Any]:
+    return _column(name, sa.Integer())
+
+
+def _id() -> sa.Column[Any]:
+    return _integer("id")
+
+
+def _string(name: str, length: int, *, nullable: bool = False) -> sa.Column[Any]:
+    return _column(name, sa.String(length=length), nullable=nullable)
+
+
+def _time(name: str, *, nullable: bool = False) -> sa.Column[Any]:
+    return _column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _signed(step: str, *, nullable: bool = True) -> list[sa.Column[Any]]:
+    """``<step>_by`` (who, 64 characters) and ``<step>_at`` (when) of an alert's step."""
+    return [_string(f"{step}_by", 64, nullable=nullable), _time(f"{step}_at", nullable=nullable)]
+
+
+def _addressee(*after_alert: sa.Column[Any]) -> list[sa.Column[Any]]:
+    """The idempotency key, alert, kind, channel and user of an outbox row or a receipt
+    (with ``after_alert`` placed after the alert, as the models have them)."""
+    return [
+        _string("idempotency_key", 96),
+        _integer("alert_id"),
+        *after_alert,
+        _string("kind", 16),
+        _string("channel", 16),
+        _string("user_id", 128),
+    ]
+
+
+def _tables() -> list[tuple[str, list[SchemaItem]]]:
+    """Every table in the order of creation, with its columns and constraints (made afresh
+    on each call: a column belongs to one table)."""
+    return [
+        (
+            "alert_subscriptions",
+            [
+                _id(),
+                _string("channel", 16),
+                _string("user_id", 128),
+                _string("district", 16, nullable=True),
+                _column("active", sa.Boolean()),
+                _time("subscribed_at"),
+                _time("unsubscribed_at", nullable=True),
+                _time("last_inbound_at", nullable=True),
+                sa.PrimaryKeyConstraint("id"),
+                sa.UniqueConstraint("channel", "user_id", name="uq_subscription_user"),
+            ],
+        ),
+        (
+            "alerts",
+            [
+                _id(),
+                _string("public_code", 16),
+                _string("title", 40),
+                _string("body", 200),
+                _string("scam_type", 32),
+                _column("districts", sa.JSON()),
+                _string("status", 16),
+                _time("expires_at"),
+                *_signed("created", nullable=False),
+                *_signed("approved"),
+                *_signed("published"),
+                *_signed("retracted"),
+                _string("retract_note", 200, nullable=True),
+                sa.PrimaryKeyConstraint("id"),
+            ],
+        ),
+        (
+            "audit_log",
+            [
+                _id(),
+                _time("at"),
+                _string("actor", 64),
+                _string("role", 16),
+                _string("action", 48),
+                _string("target", 128),
+                _column("detail", sa.JSON()),
+                _string("ip", 64),
+                sa.PrimaryKeyConstraint("id"),
+            ],
+        ),
+        (
+            "feedback",
+            [
+                _id(),
+                _string("sender_id", 80),
+                _string("message_id", 80),
+                _column("useful", sa.Boolean()),
+                _column("answer_text", sa.Text()),
+                _time("created_at"),
+                sa.PrimaryKeyConstraint("id"),
+            ],
+        ),
+        (
+            "operators",
+            [
+                _id(),
+                _string("username", 64),
+                _string("password_hash", 256),
+                _string("role", 16),
+                _column("active", sa.Boolean()),
+                _time("created_at"),
+                _time("disabled_at", nullable=True),
+                sa.PrimaryKeyConstraint("id"),
+                sa.UniqueConstraint("username"),
+            ],
+        ),
+        (
+            "wechat_message_claims",
+            [
+                _string("key", 255),
+                _column("claimed_at", sa.Float()),
+                sa.PrimaryKeyConstraint("key"),
+            ],
+        ),
+        (
+            "wechat_nonces",
+            [
+                _string("nonce", 64),
+                _string("fingerprint", 255),
+                _column("seen_at", sa.Float()),
+                sa.PrimaryKeyConstraint("nonce"),
+            ],
+        ),
+        (
+            "alert_outbox",
+            [
+                _id(),
+                *_addressee(_integer("subscription_id")),
+                _string("status", 16),
+                _integer("attempts"),
+                _time("next_attempt_at"),
+                _time("lease_until", nullable=True),
+                _string("claim_token", 40, nullable=True),
+                _string("last_error", 300, nullable=True),
+                _time("created_at"),
+                _time("delivered_at", nullable=True),
+                sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"]),
+                sa.ForeignKeyConstraint(["subscription_id"], ["alert_subscriptions.id"]),
+                sa.PrimaryKeyConstraint("id"),
+                sa.UniqueConstraint("idempotency_key"),
+            ],
+        ),
+        (
+            "alert_receipts",
+            [
+                _id(),
+                *_addressee(),
+                _column("payload", sa.JSON()),
+                _time("created_at"),
+                sa.ForeignKeyConstraint(["alert_id"], ["alerts.id"]),
+                sa.PrimaryKeyConstraint("id"),
+                sa.UniqueConstraint("idempotency_key"),
+            ],
+        ),
+        (
+            "operator_sessions",
+            [
+                _string("token_hash", 64),
+                _integer("operator_id"),
+                _time("created_at"),
+                _time("expires_at"),
+                sa.ForeignKeyConstraint(["operator_id"], ["operators.id"]),
+                sa.PrimaryKeyConstraint("token_hash"),
+            ],
+        ),
+    ]
+
+
+def _create_indexes(table: str) -> None:
+    if table not in INDEXED and table not in NAMED_INDEXES:
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in INDEXED.get(table, ()):
+            name = batch_op.f(f"ix_{table}_{column}")
+            batch_op.create_index(name, [column], unique=name in UNIQUE_INDEXES)
+        for index, columns in NAMED_INDEXES.get(table, {}).items():
+            batch_op.create_index(index, columns, unique=False)
+
+
+def _drop_indexes(table: str) -> None:
+    if table not in INDEXED and table not in NAMED_INDEXES:
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for index in reversed(NAMED_INDEXES.get(table, {})):
+            batch_op.drop_index(index)
+        for column in reversed(INDEXED.get(table, ())):
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
+
 
 def upgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.create_table(
-        "alert_subscriptions",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("user_id", sa.String(length=128), nullable=False),
-        sa.Column("district", sa.String(length=16), nullable=True),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("subscribed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("unsubscribed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("channel", "user_id", name="uq_subscription_user"),
-    )
-    with op.batch_alter_table("alert_subscriptions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_alert_subscriptions_active"), ["active"], unique=False)
-
-    op.create_table(
-        "alerts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("public_code", sa.String(length=16), nullable=False),
-        sa.Column("title", sa.String(length=40), nullable=False),
-        sa.Column("body", sa.String(length=200), nullable=False),
-        sa.Column("scam_type", sa.String(length=32), nullable=False),
-        sa.Column("districts", sa.JSON(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(length=64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("approved_by", sa.String(length=64), nullable=True),
-        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("published_by", sa.String(length=64), nullable=True),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("retracted_by", sa.String(length=64), nullable=True),
-        sa.Column("retracted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("retract_note", sa.String(length=200), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("alerts", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_alerts_public_code"), ["public_code"], unique=True)
-        batch_op.create_index(batch_op.f("ix_alerts_status"), ["status"], unique=False)
-
-    op.create_table(
-        "audit_log",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=64), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("action", sa.String(length=48), nullable=False),
-        sa.Column("target", sa.String(length=128), nullable=False),
-        sa.Column("detail", sa.JSON(), nullable=False),
-        sa.Column("ip", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_log_action"), ["action"], unique=False)
-        batch_op.create_index(batch_op.f("ix_audit_log_actor"), ["actor"], unique=False)
-        batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
-
-    op.create_table(
-        "feedback",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("sender_id", sa.String(length=80), nullable=False),
-        sa.Column("message_id", sa.String(length=80), nullable=False),
-        sa.Column("useful", sa.Boolean(), nullable=False),
-        sa.Column("answer_text", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_feedback_sender_id"), ["sender_id"], unique=False)
-
-    op.create_table(
-        "operators",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("username", sa.String(length=64), nullable=False),
-        sa.Column("password_hash", sa.String(length=256), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("username"),
-    )
-    op.create_table(
-        "wechat_message_claims",
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("claimed_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("key"),
-    )
-    with op.batch_alter_table("wechat_message_claims", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_wechat_message_claims_claimed_at"), ["claimed_at"], unique=False
-        )
-
-    op.create_table(
-        "wechat_nonces",
-        sa.Column("nonce", sa.String(length=64), nullable=False),
-        sa.Column("fingerprint", sa.String(length=255), nullable=False),
-        sa.Column("seen_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("nonce"),
-    )
-    with op.batch_alter_table("wechat_nonces", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_wechat_nonces_seen_at"), ["seen_at"], unique=False)
-
-    op.create_table(
-        "alert_outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=96), nullable=False),
-        sa.Column("alert_id", sa.Integer(), nullable=False),
-        sa.Column("subscription_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("user_id", sa.String(length=128), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("claim_token", sa.String(length=40), nullable=True),
-        sa.Column("last_error", sa.String(length=300), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["alert_id"],
-            ["alerts.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["subscription_id"],
-            ["alert_subscriptions.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("idempotency_key"),
-    )
-    with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_alert_outbox_alert_id"), ["alert_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_alert_outbox_claim_token"), ["claim_token"], unique=False
-        )
-        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
-
-    op.create_table(
-        "alert_receipts",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=96), nullable=False),
-        sa.Column("alert_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("user_id", sa.String(length=128), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["alert_id"],
-            ["alerts.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("idempotency_key"),
-    )
-    with op.batch_alter_table("alert_receipts", schema=None) as batch_op:
-        batch_op.create_index("ix_receipt_user", ["channel", "user_id", "id"], unique=False)
-
-    op.create_table(
-        "operator_sessions",
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("operator_id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["operator_id"],
-            ["operators.id"],
-        ),
-        sa.PrimaryKeyConstraint("token_hash"),
-    )
-    with op.batch_alter_table("operator_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_operator_sessions_operator_id"), ["operator_id"], unique=False
-        )
-
-    # ### end Alembic commands ###
+    for table, items in _tables():
+        op.create_table(table, *items)
+        _create_indexes(table)
 
 
 def downgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("operator_sessions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_operator_sessions_operator_id"))
-
-    op.drop_table("operator_sessions")
-    with op.batch_alter_table("alert_receipts", schema=None) as batch_op:
-        batch_op.drop_index("ix_receipt_user")
-
-    op.drop_table("alert_receipts")
-    with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_due")
-        batch_op.drop_index(batch_op.f("ix_alert_outbox_claim_token"))
-        batch_op.drop_index(batch_op.f("ix_alert_outbox_alert_id"))
-
-    op.drop_table("alert_outbox")
-    with op.batch_alter_table("wechat_nonces", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_wechat_nonces_seen_at"))
-
-    op.drop_table("wechat_nonces")
-    with op.batch_alter_table("wechat_message_claims", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_wechat_message_claims_claimed_at"))
-
-    op.drop_table("wechat_message_claims")
-    op.drop_table("operators")
-    with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_feedback_sender_id"))
-
-    op.drop_table("feedback")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
-        batch_op.drop_index(batch_op.f("ix_audit_log_actor"))
-        batch_op.drop_index(batch_op.f("ix_audit_log_action"))
-
-    op.drop_table("audit_log")
-    with op.batch_alter_table("alerts", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_alerts_status"))
-        batch_op.drop_index(batch_op.f("ix_alerts_public_code"))
-
-    op.drop_table("alerts")
-    with op.batch_alter_table("alert_subscriptions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_alert_subscriptions_active"))
-
-    op.drop_table("alert_subscriptions")
-    # ### end Alembic commands ###
+    for table, _items in reversed(_tables()):
+        _drop_indexes(table)
+        op.drop_table(table)
