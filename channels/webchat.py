@@ -9,12 +9,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from channels.web.models import Feedback
 from core.conversation import RasaUnavailable
-from core.deps import ChatLimiterDep, ConversationDep, DatabaseDep
+from core.deps import ChatLimiterDep, ConversationDep, DatabaseDep, SettingsDep
 from core.messages import BotMessage
 from core.redact import redact
 from core.senders import web_sender
@@ -36,10 +37,11 @@ def clean_text(value: str) -> str:
 
 
 class ChatRequest(BaseModel):
-    """One user message. ``text`` holds 1 to 500 characters after trimming."""
+    """One user message: ``text`` is not empty after trimming; its longest length is the
+    ``max_text_chars`` setting (checked by the route, as a 422 like any invalid field)."""
 
     sender_id: SenderId
-    text: str = Field(min_length=1, max_length=500)
+    text: str = Field(min_length=1)
 
     @field_validator("text")
     @classmethod
@@ -92,8 +94,20 @@ async def chat(
     request: Request,
     conversation: ConversationDep,
     limiter: ChatLimiterDep,
+    settings: SettingsDep,
 ) -> ChatResponse | JSONResponse:
     """Send one message to the assistant and get its answer."""
+    if len(body.text) > settings.max_text_chars:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "text"),
+                    "type": "string_too_long",
+                    "msg": f"at most {settings.max_text_chars} characters",
+                    "ctx": {"max_length": settings.max_text_chars},
+                }
+            ]
+        )
     address = request.client.host if request.client else ""
     wait = limiter.check(web_sender(body.sender_id), address)
     if wait > 0:

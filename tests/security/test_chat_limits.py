@@ -148,3 +148,20 @@ async def test_login_limits_use_the_real_client_address(tmp_path, real_retriever
         assert ok.status_code == 200
     finally:
         app.state.database.dispose()
+
+
+async def test_the_longest_message_is_the_setting(tmp_path, real_retriever) -> None:  # type: ignore[no-untyped-def]
+    """``max_text_chars`` decides, not a number in the request model: refused as a 422 in
+    Chinese before Rasa sees it."""
+    app = build_app(security_settings(tmp_path, max_text_chars=20), real_retriever)
+    try:
+        async with client_for(app, "198.51.100.20") as c:
+            ok = await c.post("/api/chat", json={"sender_id": "long", "text": "长" * 20})
+            long = await c.post("/api/chat", json={"sender_id": "long", "text": "长" * 21})
+        assert ok.status_code == 200
+        assert long.status_code == 422
+        assert long.json()["errors"] == [{"loc": ["body", "text"], "type": "string_too_long"}]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in long.json()["detail"])
+        assert [text for _, text in app.state.conversation.calls] == ["长" * 20]
+    finally:
+        app.state.database.dispose()
