@@ -250,9 +250,11 @@ class KnowledgeAnswer:
         signal = scam_signal(normalized)
         guard = (tracker.latest_message or {}).get("intent_guard") or {}
         if guard.get("from") == "describe_suspicious" and not signal.fired:
-            # The classifier alone thought it a scam. A missed scam is the worst failure, so
-            # the warning is still said first; the scam check's questions are not started.
-            signal = ScamSignal(strong=("classifier",))
+            # The classifier thought it a scam but the patterns did not fire: one more weak
+            # cue. With another weak cue ("打电话…说") it warns; alone, only when retrieval
+            # over the scam entries agrees (``scam_check``). The scam check's questions are
+            # not started. (As a strong cue it warned "我爸癌症晚期了".)
+            signal = ScamSignal(signal.strong, (*signal.weak, "classifier"))
         return signal
 
     def _warn_scam(

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge" / "data"
     sources_dir: Path = ROOT.parent / "shared" / "sources"
     index_dir: Path = Path()  # default: var_dir / "index"
-    embedding_model: str = "use-multilingual-v3"
+    embedding_model: str = "multilingual-e5-small"
     # None: the threshold calibrated on the dev set (knowledge/data/confidence.yml, written by
     # `python -m knowledge calibrate --write`): direct answers right at least 90 % of the time.
     confidence_threshold: float | None = None

@@ -81,6 +81,8 @@ class Calibration:
     coef: tuple[float, ...]
     intercept: float
     threshold: float
+    # The embedding model whose cosines it was fitted on ("" in files written before).
+    model: str = ""
 
     def probability(self, x: Sequence[float]) -> float:
         z = self.intercept + sum(
@@ -97,6 +99,7 @@ class Calibration:
             "coef": [round(v, 6) for v in self.coef],
             "intercept": round(self.intercept, 6),
             "threshold": self.threshold,
+            "model": self.model,
         }
 
 
@@ -120,6 +123,7 @@ def load_calibration(knowledge_dir: Path) -> Calibration | None:
         tuple(map(float, data["coef"])),
         float(data["intercept"]),
         float(data["threshold"]),
+        str(data.get("model") or ""),
     )
 
 
@@ -168,7 +172,9 @@ def choose(points: list[Point], target: float = TARGET_PRECISION) -> Point:
     return points[-1]
 
 
-def fit(xs: list[list[float]], ys: list[int], threshold: float) -> Calibration:
+def fit(
+    xs: list[list[float]], ys: list[int], threshold: float, embedding_model: str = ""
+) -> Calibration:
     """Fit the logistic model on all dev questions."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -181,6 +187,7 @@ def fit(xs: list[list[float]], ys: list[int], threshold: float) -> Calibration:
         tuple(float(v) for v in model.coef_[0]),
         float(model.intercept_[0]),
         threshold,
+        embedding_model,
     )
 
 

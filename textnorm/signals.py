@@ -110,7 +110,11 @@ _WEAK: tuple[tuple[str, str], ...] = (
         "stranger_call",
         r"陌生(电话|人|号码)|(不认识|陌生).{0,4}(人|电话)|打电话.{0,8}(说|让|要)|上门.{0,6}(推销|卖)",
     ),
-    ("money", r"钱|存款|积蓄|养老钱|退休金|存折"),
+    # Money, but not a question about what something costs ("要钱不", "多少钱", "不要钱").
+    (
+        "money",
+        r"存款|积蓄|养老钱|退休金|存折|(?<!不要)(?<!多少)(?<!要不要)(?<!花)(?<!收)钱(?![不吗么嘛])",
+    ),
     ("products", r"保健品|保健食品|理疗|按摩椅|床垫|净水器|治疗仪|推销|买.{0,4}(药|保健品)"),
     ("urgency", r"着急|急用|马上|立刻|赶紧|别告诉|保密|不要告诉"),
     ("bank_card", r"银行卡|卡号|身份证"),
@@ -263,6 +267,20 @@ _PRIVACY_RE = re.compile(
     r"(身份证|银行卡|卡号|密码|手机号|电话号|个人信息|隐私|住址).{0,12}(干啥|干什么|做什么|为什么|为啥|安全|泄露|会不会|给不给|要不要|记下|留着)|"
     r"(泄露|泄漏|隐私|个人信息).{0,6}(吗|不|咋办|怎么办)|(问这么多|问这些).{0,6}(干啥|干什么|做什么|为啥)"
 )
+
+
+# Talk about scams in general: how to guard against them, what the government does.
+_GENERAL_SCAM_RE = re.compile(
+    r"防骗|防诈|反诈|打击|宣传|常见|有哪些|有啥|都有什么|怎么防|咋防|如何防|防范|识别|讲座|"
+    r"政府管|管不管|谁管"
+)
+
+
+def general_scam_talk(text: str) -> bool:
+    """Whether ``text`` talks about scams in general rather than one that is under way."""
+    return bool(_GENERAL_SCAM_RE.search(text or "")) and not re.search(
+        r"我|俺|咱|老伴|我爸|我妈|刚才|今天|昨天", text or ""
+    )
 
 
 def privacy_worry(text: str) -> bool:

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import re
 
-from textnorm.signals import asks_for_guide, is_question, scam_signal, stop_request
+from textnorm.signals import (
+    asks_for_guide,
+    general_scam_talk,
+    is_question,
+    privacy_worry,
+    scam_signal,
+    stop_request,
+)
 
 # What the help and alert intents must mention to keep their intent ("你都能干啥",
 # "这个提醒是真的吗 YQ…"); otherwise the message is a question for the knowledge base.
@@ -43,15 +50,24 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return None if _ALERT_RE.search(text) else ("ask_policy", "no alert named")
     signal = scam_signal(text)
     if intent == "describe_suspicious":
-        # The classifier alone is not enough to start the scam check: with no scam cue at
-        # all the message goes to the knowledge base, which still says the warning first
-        # (actions/knowledge_answer.py) and then answers, without the questionnaire.
-        return None if signal.any else ("ask_policy", "no scam cue")
+        # The classifier alone is not enough to start the scam check. Without a scam cue
+        # the message goes to the knowledge base, which says the warning first when the
+        # retrieval over the scam entries agrees (actions/knowledge_answer.py) and then
+        # answers, without the questionnaire. So does a worry about personal data ("要填身份证号不？我怕泄露") and talk about scams
+        # in general ("政府打击骗老人的事管不管").
+        if not signal.any:
+            return "ask_policy", "no scam cue"
+        if privacy_worry(text) and not signal.strong:
+            return "ask_policy", "a privacy worry"
+        if signal.strong == ("scam_word",) and general_scam_talk(text):
+            return "ask_fraud_tips", "scams in general"
+        return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
-        if describing or intent != "ask_fraud_tips":
+        general = signal.strong == ("scam_word",) and general_scam_talk(text)
+        if (describing or intent != "ask_fraud_tips") and not general:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)
     if intent == "stop" and stop.kind == "none" and is_question(text):

@@ -202,3 +202,26 @@ async def test_a_scam_only_the_classifier_saw_still_gets_the_warning(
     dispatcher = CollectingDispatcher()
     await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
     assert texts(dispatcher)[0] == "utter_scam_warning"
+
+
+async def test_the_classifier_hunch_alone_needs_retrieval_to_agree(
+    services, retriever, domain
+) -> None:
+    """A hunch of the classifier with no scam cue in the words warns only when retrieval
+    over the scam entries agrees: a worried carer is not told to hang up."""
+    guard = {"from": "describe_suspicious", "reason": "no scam cue"}
+    worried = "老伴住院好几天了，心里一直不踏实"
+    retriever.answers[worried] = ["meal-who-can-use"]
+    tracker = make_tracker(worried, intent="ask_policy")
+    tracker.latest_message["intent_guard"] = guard
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
+    assert "utter_scam_warning" not in texts(dispatcher)
+
+    scam = "那边又来消息催我了，说今天必须办"
+    retriever.answers[scam] = ["scam-impersonate-family"]
+    tracker = make_tracker(scam, intent="ask_policy")
+    tracker.latest_message["intent_guard"] = guard
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
+    assert texts(dispatcher)[0] == "utter_scam_warning"

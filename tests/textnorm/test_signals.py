@@ -137,3 +137,30 @@ def test_the_classifier_alone_does_not_start_the_scam_check() -> None:
 def test_a_handoff_needs_a_person_or_a_phone() -> None:
     assert guarded_intent("request_human", "想跟团出去转转")[0] == "ask_policy"  # type: ignore[index]
     assert guarded_intent("request_human", "我要找人工客服") is None
+
+
+def test_a_privacy_worry_does_not_start_the_scam_check() -> None:
+    # One weak cue (身份证) in a worry about personal data: answered, not questioned.
+    assert guarded_intent("describe_suspicious", "填表要写身份证号吗？会不会泄露") == (
+        "ask_policy",
+        "a privacy worry",
+    )
+    # A described scam that mentions a card still starts it.
+    assert guarded_intent("describe_suspicious", SCAMS[7]) is None
+
+
+def test_talk_about_scams_in_general_is_answered_not_questioned() -> None:
+    assert guarded_intent("describe_suspicious", "公安打击骗老人的事有哪些")[0] == "ask_fraud_tips"
+    assert guarded_intent("ask_policy", "现在常见的骗局有哪些") is None  # stays a question
+    # Someone who says it happened to them gets the scam check.
+    assert guarded_intent("describe_suspicious", "我昨天好像被骗了，怎么防") is None
+
+
+@pytest.mark.parametrize("text", ["那个要钱不", "一个月多少钱", "体检不要钱吗", "花钱吗"])
+def test_asking_what_something_costs_is_not_a_money_cue(text: str) -> None:
+    assert "money" not in scam_signal(text).weak
+
+
+def test_savings_are_still_a_money_cue() -> None:
+    assert "money" in scam_signal("他让我把存款取出来").weak
+    assert "money" in scam_signal("让我把钱取出来给他").weak
