@@ -129,6 +129,7 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_knowledge.py
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
+	$(RASA_PY) scripts/bench_action_validation.py
 
 system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core from npm
 	@. /etc/os-release 2>/dev/null || true; \

@@ -8,13 +8,13 @@ to start when the database cannot be opened, and makes storage errors fail the r
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from sqlalchemy.engine.url import make_url
 
+from bot import action_validation
 from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///var/rasa_tracker.sqlite3`` or
-            ``postgresql://user:pw@host/db``; defaults to ``$RASA_TRACKER_URL``.
+            ``postgresql://user:pw@host/db`` (endpoints.yml passes ``$RASA_TRACKER_URL``).
     """
 
     def __init__(
@@ -53,13 +53,14 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         url: str | None = None,
         **kwargs: Any,
     ) -> None:
-        url = url or host or os.environ.get("RASA_TRACKER_URL") or DEFAULT_URL
+        url = url or host or DEFAULT_URL  # endpoints.yml gives ${RASA_TRACKER_URL}
         try:
             prepare_sqlite(url)
         except UnusableSQLite as exc:
             raise TrackerStoreUnavailable(f"cannot use the tracker store {url}: {exc}") from exc
         parsed = make_url(url)
         forbid_memory_fallback()
+        action_validation.install()  # Rasa builds this store once, at start-up
         super().__init__(
             domain=domain,
             dialect=parsed.drivername,
