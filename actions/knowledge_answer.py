@@ -48,6 +48,8 @@ FOLLOW_UP_CHARS = 10
 FOLLOW_UP_RELAX = 0.3
 # With a weak scam cue, a scam entry this much below the threshold still warns.
 SCAM_RELAX = 0.2
+# The scam cue of a message only the intent classifier took for a scam.
+HUNCH = "classifier"
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Topics with a step-by-step guide (offered by ``utter_offer_<topic>_guide``).
 GUIDES = frozenset({"meal", "adaptation"})
@@ -199,8 +201,13 @@ class KnowledgeAnswer:
             return reply
 
         # 1. scam warning first (also for "那我该咋办" right after a scam answer)
+        hunch = False
         if _scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
-            result = self._warn_scam(dispatcher, need.text, result)
+            hunch = signal.strong == (HUNCH,)
+            if hunch:
+                dispatcher.utter_message(response="utter_scam_warning")
+            else:
+                result = self._warn_scam(dispatcher, need.text, result)
             reply.warned_scam = True
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
         place = reply.place = self._say_other_place(dispatcher, need.core)
@@ -214,7 +221,7 @@ class KnowledgeAnswer:
         if self.confident(result) and entry is not None:
             self._answer(dispatcher, entry, result, domain, reply, in_form=in_form)
             return reply
-        if reply.warned_scam:
+        if reply.warned_scam and not hunch:
             # The warning already says what to do; the scam check (a form) follows when
             # the message described a scam; here just offer the nearest scam entries.
             dispatcher.utter_message(
@@ -250,11 +257,11 @@ class KnowledgeAnswer:
         signal = scam_signal(normalized)
         guard = (tracker.latest_message or {}).get("intent_guard") or {}
         if guard.get("from") == "describe_suspicious" and not signal.fired:
-            # The classifier thought it a scam but the patterns did not fire: one more weak
-            # cue. With another weak cue ("打电话…说") it warns; alone, only when retrieval
-            # over the scam entries agrees (``scam_check``). The scam check's questions are
-            # not started. (As a strong cue it warned "我爸癌症晚期了".)
-            signal = ScamSignal(signal.strong, (*signal.weak, "classifier"))
+            # The classifier alone thought it a scam. A missed scam is the worst failure, so
+            # the warning is still said first; the scam check's questions are not started,
+            # and the question is answered as asked (``respond``): a false hunch on
+            # "我爸癌症晚期了" costs one bubble, not the answer.
+            signal = ScamSignal(strong=(HUNCH,))
         return signal
 
     def _warn_scam(

@@ -204,24 +204,28 @@ async def test_a_scam_only_the_classifier_saw_still_gets_the_warning(
     assert texts(dispatcher)[0] == "utter_scam_warning"
 
 
-async def test_the_classifier_hunch_alone_needs_retrieval_to_agree(
+async def _answer_a_hunch(services, domain, text: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """What is said when only the classifier thought ``text`` a scam (no cue in the words)."""
+    tracker = make_tracker(text, intent="ask_policy")
+    tracker.latest_message["intent_guard"] = {
+        "from": "describe_suspicious",
+        "reason": "no scam cue",
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
+    return dispatcher.messages
+
+
+async def test_after_a_hunch_warning_the_question_is_answered_as_asked(
     services, retriever, domain
 ) -> None:
-    """A hunch of the classifier with no scam cue in the words warns only when retrieval
-    over the scam entries agrees: a worried carer is not told to hang up."""
-    guard = {"from": "describe_suspicious", "reason": "no scam cue"}
+    """A hunch of the classifier (no scam cue in the words) still warns first, since a
+    missed scam is the worst failure; then the question is answered as asked, not with
+    scam entries: a worried carer gets the answer to what they asked."""
     worried = "老伴住院好几天了，心里一直不踏实"
     retriever.answers[worried] = ["meal-who-can-use"]
-    tracker = make_tracker(worried, intent="ask_policy")
-    tracker.latest_message["intent_guard"] = guard
-    dispatcher = CollectingDispatcher()
-    await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
-    assert "utter_scam_warning" not in texts(dispatcher)
-
-    scam = "那边又来消息催我了，说今天必须办"
-    retriever.answers[scam] = ["scam-impersonate-family"]
-    tracker = make_tracker(scam, intent="ask_policy")
-    tracker.latest_message["intent_guard"] = guard
-    dispatcher = CollectingDispatcher()
-    await ActionAnswerPolicy(services).run(dispatcher, tracker, domain)
-    assert texts(dispatcher)[0] == "utter_scam_warning"
+    said = await _answer_a_hunch(services, domain, worried)
+    assert said[0].get("response") == "utter_scam_warning"
+    assert all(m.get("response") != "utter_scam_more" for m in said)
+    answered = [(m.get("custom") or {}).get("entry_id") for m in said]
+    assert "meal-who-can-use" in answered
