@@ -28,6 +28,7 @@ from core import audit
 from core.clock import as_utc
 from core.database import Database
 from core.deps import DatabaseDep, SettingsDep
+from core.limits import refusals
 from core.operators import AlertViewer, Officer, client_ip
 
 log = logging.getLogger(__name__)
@@ -318,10 +319,9 @@ def deliveries(
 @live.get(
     "/events",
     response_class=EventSourceResponse,
-    responses={
-        429: {"description": "too many streams from this address (Retry-After)"},
-        503: {"description": "too many streams in all (Retry-After)"},
-    },
+    responses=refusals(
+        "too many streams from this address (Retry-After)", "too many streams in all (Retry-After)"
+    ),
 )
 async def events(
     request: Request,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 from channels.web.models import Feedback
 from core.conversation import RasaUnavailable
 from core.deps import ChatLimiterDep, ConversationDep, DatabaseDep, SettingsDep
+from core.limits import refusals
 from core.messages import BotMessage
 from core.redact import redact
 from core.senders import web_sender
@@ -84,10 +85,10 @@ class FeedbackRequest(BaseModel):
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={
-        429: {"description": "Too many messages from this sender or address; friendly message"},
-        503: {"description": "Rasa unavailable; friendly message names 12345"},
-    },
+    responses=refusals(
+        "Too many messages from this sender or address; friendly message",
+        "Rasa unavailable; friendly message names 12345",
+    ),
 )
 async def chat(
     body: ChatRequest,

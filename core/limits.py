@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.storage import Storage, storage_from_string
@@ -84,3 +85,9 @@ class ChatLimiter:
     def allow(self, key: str) -> bool:
         """Per-sender check only (WeChat: every request comes from WeChat's servers)."""
         return self.limiter.hit(self.sender.item, "chat", "sender", key)
+
+
+def refusals(too_many: str, unavailable: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route that can refuse: 429 (this client sends too
+    much; ``Retry-After``) and 503 (the service cannot take it now)."""
+    return {429: {"description": too_many}, 503: {"description": unavailable}}
