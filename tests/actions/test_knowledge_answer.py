@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.places import other_place
@@ -229,3 +230,42 @@ async def test_after_a_hunch_warning_the_question_is_answered_as_asked(
     assert all(m.get("response") != "utter_scam_more" for m in said)
     answered = [(m.get("custom") or {}).get("entry_id") for m in said]
     assert "meal-who-can-use" in answered
+
+
+@pytest.mark.parametrize(
+    ("text", "own_subject"),
+    [
+        ("要钱不", False),
+        ("那去哪儿办", False),
+        ("多大岁数", False),
+        ("那找谁来装", True),
+        ("咋调大", True),
+    ],
+)
+def test_a_follow_up_without_a_subject_of_its_own_takes_the_last_entry(
+    text: str, own_subject: bool, corpus
+) -> None:  # type: ignore[no-untyped-def]
+    """A short follow-up that names no subject ("要钱不") is answered about the entry just
+    discussed even when its own search looks sure (bare "要钱不" matches some cost entry
+    of any topic); one that names its own ("那找谁来装") keeps its surer answer."""
+    from actions.knowledge_answer import KnowledgeAnswer
+    from knowledge.documents import Hit
+    from knowledge.retriever import SearchResult
+
+    last = corpus.by_id["meal-who-can-use"]
+
+    class Searches:
+        def __init__(self) -> None:
+            self.corpus = corpus
+
+        def search(self, query, top_k=5, *, topics=None, exclude=None):  # type: ignore[no-untyped-def]
+            follow = bool(exclude)
+            doc = corpus.by_id["meal-is-it-free" if follow else "adapt-service-providers"]
+            confidence = 0.6 if follow else 0.9
+            return SearchResult(query, query, [Hit(doc, confidence)], confidence, True)
+
+    responder = KnowledgeAnswer(Searches(), "12345", threshold=0.5)  # type: ignore[arg-type]
+    tracker = make_tracker(text, slots={"last_entry_id": last.id})
+    chosen = responder.choose(text, responder.search(text), tracker)
+    expected = "adapt-service-providers" if own_subject else "meal-is-it-free"
+    assert chosen.hits[0].document.id == expected
