@@ -34,7 +34,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import related_buttons, say_entry
 from actions.places import Place, other_place
 from textnorm.need import NeedFinder
-from textnorm.signals import ScamSignal, is_question, privacy_worry, scam_signal, stop_request
+from textnorm.signals import (
+    ScamSignal,
+    is_question,
+    names_no_subject,
+    privacy_worry,
+    scam_signal,
+    stop_request,
+)
 
 if TYPE_CHECKING:
     from knowledge.documents import Document
@@ -51,12 +58,6 @@ SCAM_RELAX = 0.2
 # The scam cue of a message only the intent classifier took for a scam.
 HUNCH = "classifier"
 _FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
-# What a follow-up asks about a subject (cost, papers, place, who, age, how), and small words.
-_FACET_RE = re.compile(
-    r"多少钱|要钱|花钱|收费|收钱|免费|多少|怎么申请|咋申请|申请|怎么办|咋办|办理|怎么弄|咋弄|"
-    r"去哪儿?|在哪儿?|哪里|哪儿|谁能|谁可以|谁来|能不能|带啥|带什么|要啥|材料|证件|岁数|多大|"
-    r"是什么|是啥|有哪些|有啥|几点|什么时候|[要能不吗么有的了个办]"
-)
 # Topics with a step-by-step guide (offered by ``utter_offer_<topic>_guide``).
 GUIDES = frozenset({"meal", "adaptation"})
 # Topics whose questions go to a contact other than 12345 (where a source names it): their
@@ -175,7 +176,7 @@ class KnowledgeAnswer:
         follow = self.follow_up_search(text, last)
         if not follow.hits or follow.confidence < self.threshold - FOLLOW_UP_RELAX:
             return fresh
-        if not fresh_sure or _subjectless(text) or follow.confidence >= fresh.confidence:
+        if not fresh_sure or names_no_subject(text) or follow.confidence >= fresh.confidence:
             return replace(follow, confidence=max(follow.confidence, self.threshold))
         return fresh
 
@@ -374,14 +375,6 @@ class KnowledgeAnswer:
                 if clause is not None and clause.kind == "clause":
                     return clause
         return None
-
-
-def _subjectless(text: str) -> bool:
-    """Whether a follow-up names no subject of its own, only what it asks about it
-    ("要钱不", "去哪儿办", "多大岁数"): its own search finds some entry with those words, but
-    about nothing in particular, so only the entry just discussed can give it a subject."""
-    rest = _FACET_RE.sub("", _FILLER_RE.sub("", text))
-    return len(rest) <= 1
 
 
 def _scam_follow_up(text: str, last: Document | None) -> bool:

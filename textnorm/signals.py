@@ -283,6 +283,22 @@ def general_scam_talk(text: str) -> bool:
     )
 
 
+# What a follow-up asks about a subject (cost, papers, place, who, age, how), small words and
+# punctuation: what is left when a message names no subject of its own.
+_NO_SUBJECT_RE = re.compile(
+    r"多少钱|要钱|花钱|收费|收钱|免费|多少|怎么申请|咋申请|申请|怎么办|咋办|办理|怎么弄|咋弄|"
+    r"去哪儿?|在哪儿?|哪里|哪儿|谁能|谁可以|谁来|能不能|带啥|带什么|要啥|材料|证件|岁数|多大|"
+    r"是什么|是啥|有哪些|有啥|几点|什么时候|[要能不吗么有的了个办那这就呢啊呀吧哦嗯，。？！?!,.、\s]"
+)
+
+
+def names_no_subject(text: str) -> bool:
+    """Whether a follow-up names no subject of its own, only what it asks about one
+    ("要钱不", "去哪儿办", "多大岁数"): its own search finds some entry with those words,
+    but about nothing in particular, so only the entry just discussed can give it one."""
+    return len(_NO_SUBJECT_RE.sub("", text or "")) <= 1
+
+
 def privacy_worry(text: str) -> bool:
     """Whether ``text`` worries about personal data ("你要我身份证号干啥")."""
     return bool(_PRIVACY_RE.search(text or ""))
