@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+# Rasa's own method while ours is installed (empty otherwise).
 _INSTALLED: dict[str, Any] = {}
 
 
@@ -46,7 +47,6 @@ def install() -> None:
 
     _INSTALLED["original"] = RemoteAction._validate_action_result
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    _INSTALLED["validator"] = validator
 
 
 def uninstall() -> None:

@@ -49,6 +49,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     if intent in {"verify_alert", "ask_alert_meaning"}:
         return None if _ALERT_RE.search(text) else ("ask_policy", "no alert named")
     signal = scam_signal(text)
+    general = signal.strong == ("scam_word",) and general_scam_talk(text)
     if intent == "describe_suspicious":
         # The classifier alone is not enough to start the scam check. Without a scam cue
         # the message goes to the knowledge base, which says the warning first when the
@@ -59,14 +60,13 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
             return "ask_policy", "no scam cue"
         if privacy_worry(text) and not signal.strong:
             return "ask_policy", "a privacy worry"
-        if signal.strong == ("scam_word",) and general_scam_talk(text):
+        if general:
             return "ask_fraud_tips", "scams in general"
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
-        general = signal.strong == ("scam_word",) and general_scam_talk(text)
         if (describing or intent != "ask_fraud_tips") and not general:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)

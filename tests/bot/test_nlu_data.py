@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.nlu import nlu_examples
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = [
     "greet",
@@ -45,22 +47,9 @@ def _plain(text: str) -> str:
     return PUNCTUATION.sub("", ANNOTATION.sub(r"\1", text)).lower()
 
 
-def _examples() -> dict[str, list[str]]:
-    by_intent: dict[str, list[str]] = defaultdict(list)
-    for path in sorted((ROOT / "bot" / "data" / "nlu").glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if "intent" not in item:
-                continue
-            for line in item["examples"].splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    by_intent[item["intent"]].append(line[2:].strip())
-    return by_intent
-
-
 @pytest.fixture(scope="module")
 def examples() -> dict[str, list[str]]:
-    return _examples()
+    return nlu_examples(intents_only=True)
 
 
 @pytest.mark.parametrize("intent", REQUIRED)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.support.nlu import all_examples
 from textnorm.normalize import load_synonyms, load_terms
 from textnorm.vocabulary import load_vocabulary
 
@@ -65,15 +66,9 @@ def only_in_test() -> frozenset[str]:
 
 
 def nlu_examples() -> list[str]:
-    out = []
-    for path in (ROOT / "bot" / "data" / "nlu").glob("*.yml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line.strip().lstrip("- ").strip())
-                if line:
-                    out.append(line)
-    return out
+    """Every NLU example, annotations reduced to their text ("[城区](district)" -> "城区")."""
+    plain = (re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line) for line in all_examples())
+    return [line for line in plain if line]
 
 
 @lru_cache(maxsize=1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.components.intent_rules import guarded_intent
+from tests.support.nlu import all_examples
 from textnorm.signals import is_question, scam_signal, stop_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,18 +37,8 @@ NOT_SCAMS = [
 ]
 
 
-def nlu_examples() -> set[str]:
-    examples: set[str] = set()
-    for path in (ROOT / "bot" / "data" / "nlu").glob("*.yml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                examples.add(line.strip().lstrip("- ").strip())
-    return examples
-
-
 def test_phrasings_are_not_training_examples() -> None:
-    assert not set(SCAMS + NOT_SCAMS) & nlu_examples()
+    assert not set(SCAMS + NOT_SCAMS) & set(all_examples())
 
 
 @pytest.mark.parametrize("text", SCAMS)
