@@ -15,15 +15,16 @@ Order of what the user sees in one turn:
 5. for a question about a topic that has a guide, an offer of the guide (never a silent
    start).
 
-Short follow-ups ("那要钱不", "去哪儿办") are searched together with the entry just
-discussed, within its topic; the topic is carried in the ``last_entry_id`` slot.
+Short follow-ups ("那要钱不", "去哪儿办") are searched together with the subject of the
+entry just discussed, within its topic (:mod:`actions.follow_ups`); the entry is carried in
+the ``last_entry_id`` slot.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -32,12 +33,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import related_buttons, say_entry
+from actions.follow_ups import TOP_K, FollowUps, is_short
 from actions.places import Place, other_place
 from textnorm.need import NeedFinder
 from textnorm.signals import (
     ScamSignal,
     is_question,
-    names_no_subject,
     privacy_worry,
     scam_signal,
     stop_request,
@@ -49,15 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TOP_K = 5
-# A follow-up is short: at most this many characters once filler is removed.
-FOLLOW_UP_CHARS = 10
-FOLLOW_UP_RELAX = 0.3
 # With a weak scam cue, a scam entry this much below the threshold still warns.
 SCAM_RELAX = 0.2
 # The scam cue of a message only the intent classifier took for a scam.
 HUNCH = "classifier"
-_FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Topics with a step-by-step guide (offered by ``utter_offer_<topic>_guide``).
 GUIDES = frozenset({"meal", "adaptation"})
 # Topics whose questions go to a contact other than 12345 (where a source names it): their
@@ -144,41 +140,29 @@ class KnowledgeAnswer:
         return result.confidence >= bar
 
     def last_entry(self, tracker: Tracker) -> Document | None:
-        doc = self.corpus.by_id.get(tracker.get_slot("last_entry_id") or "")
+        return self._entry(tracker.get_slot("last_entry_id"))
+
+    def near_entry(self, tracker: Tracker) -> Document | None:
+        """The nearest entry of the last referral (offered as a button, not said)."""
+        return self._entry(tracker.get_slot("near_entry_id"))
+
+    def _entry(self, entry_id: str | None) -> Document | None:
+        doc = self.corpus.by_id.get(entry_id or "")
         return doc if doc is not None and doc.kind == "entry" else None
 
-    def follow_up_search(self, text: str, last: Document) -> SearchResult:
-        """A search of a follow-up together with the title of the entry just discussed.
-
-        The entry itself is left out: a follow-up asks something else about the topic
-        ("那要钱不" after "谁能去吃"). No topic filter: one subject spans several topic
-        files (a family care bed is in ``care`` and ``family_bed``).
-        """
-        return self.retriever.search(f"{text} {last.title}", top_k=TOP_K, exclude={last.id})
+    @cached_property
+    def follow_ups(self) -> FollowUps:
+        return FollowUps(self.retriever, self.threshold)
 
     def choose(self, text: str, fresh: SearchResult, tracker: Tracker) -> SearchResult:
-        """The fresh search, or the follow-up search when the message leans on the last answer.
-
-        The context makes a follow-up's search surer than its confidence says (the words of
-        the last title dilute the coverage), so it may be up to FOLLOW_UP_RELAX below the
-        threshold (tuned on the dev conversations with the calibrated confidence: 0.64 -> 0.71
-        of follow-ups answered right).
-        """
+        """The fresh search, or the follow-up search when the message leans on the last
+        answer (:mod:`actions.follow_ups`)."""
         last = self.last_entry(tracker)
+        said = last is not None
+        last = last or self.near_entry(tracker)
         if last is None:
             return fresh
-        short = len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
-        fresh_entry = self.best_entry(fresh)
-        fresh_sure = self.confident(fresh) and fresh_entry is not None
-        same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
-        if fresh_sure and not short and not same_topic:
-            return fresh  # a new question of its own
-        follow = self.follow_up_search(text, last)
-        if not follow.hits or follow.confidence < self.threshold - FOLLOW_UP_RELAX:
-            return fresh
-        if not fresh_sure or names_no_subject(text) or follow.confidence >= fresh.confidence:
-            return replace(follow, confidence=max(follow.confidence, self.threshold))
-        return fresh
+        return self.follow_ups.choose(text, fresh, self.best_entry(fresh), last, said=said)
 
     # ----------------------------------------------------------------- answering
     def respond(
@@ -238,7 +222,12 @@ class KnowledgeAnswer:
             return reply
         self.refer(dispatcher, text, result, domain, intent=intent, place=place)
         reply.referred = True
-        reply.events.append(SlotSet("low_confidence_count", 1.0))
+        near = self.best_entry(result)
+        reply.events += [
+            SlotSet("low_confidence_count", 1.0),
+            SlotSet("last_entry_id", None),
+            SlotSet("near_entry_id", near.id if near is not None else None),
+        ]
         return reply
 
     def _before_search(
@@ -322,6 +311,7 @@ class KnowledgeAnswer:
             )
         reply.events += [
             SlotSet("last_entry_id", entry.id),
+            SlotSet("near_entry_id", None),
             SlotSet("last_simple", None),
             SlotSet("low_confidence_count", 0.0),
         ]
@@ -379,12 +369,7 @@ class KnowledgeAnswer:
 
 def _scam_follow_up(text: str, last: Document | None) -> bool:
     """A short question right after a scam answer ("那我该咋办")."""
-    return (
-        last is not None
-        and last.topic == "scam"
-        and len(_FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
-        and is_question(text)
-    )
+    return last is not None and last.topic == "scam" and is_short(text) and is_question(text)
 
 
 def contact_response(base: str, topic: str | None) -> str:

@@ -27,6 +27,26 @@ _ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真
 _HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
+# Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好
+# 糖尿病，上哪举报"), rather than of a stranger in contact with the writer now: such a message
+# is answered from the scam entries after the warning; the scam check's questions ("您已经把钱
+# 转给对方了吗？") are for the contact scams (codes, transfers, fake officials, links ...)
+# and for anyone who says they were cheated ("我好像被骗了").
+PRACTICE_CUES = frozenset(
+    {
+        "fee_first",
+        "miracle_cure",
+        "free_gift_lecture",
+        "high_return",
+        "pension_project",
+        "collectibles",
+        "products",
+        "legit",
+        "money",
+        "urgency",
+    }
+)
+
 # Intents whose meaning no pattern may override.
 PROTECTED = frozenset(
     {
@@ -62,12 +82,15 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
             return "ask_policy", "a privacy worry"
         if general:
             return "ask_fraud_tips", "scams in general"
+        if _about_a_practice(signal.strong + signal.weak):
+            return "ask_policy", "a scam practice: warn, then answer"
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
-        if (describing or intent != "ask_fraud_tips") and not general:
+        practice = _about_a_practice(signal.strong + signal.weak)
+        if (describing or intent != "ask_fraud_tips") and not general and not practice:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)
     if intent == "stop" and stop.kind == "none" and is_question(text):
@@ -84,3 +107,8 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):
         return "ask_policy", "a question, not a request to say it simpler"
     return None
+
+
+def _about_a_practice(cues: tuple[str, ...]) -> bool:
+    """Whether every scam cue is of a product or practice, none of a contact scam."""
+    return bool(cues) and set(cues) <= PRACTICE_CUES

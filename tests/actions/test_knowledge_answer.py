@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.follow_ups import subject_of
 from actions.places import other_place
 from actions.policy_answer import ActionAnswerPolicy
 from tests.support.dialogue import make_tracker, texts
@@ -93,12 +94,14 @@ async def test_a_follow_up_is_searched_with_the_entry_just_discussed(
     services, retriever, corpus, domain
 ) -> None:
     last = corpus.by_id["meal-who-can-use"]
-    retriever.answers[f"那要钱不 {last.title}"] = [last.id, "meal-is-it-free"]  # itself is left out
+    query = f"那要钱不 {subject_of(last.title)}"
+    retriever.answers[query] = [last.id, "meal-is-it-free"]  # itself is left out
     dispatcher, events = await answer(
         services, domain, "那要钱不", slots={"last_entry_id": last.id}
     )
     assert dispatcher.messages[0]["text"] == corpus.by_id["meal-is-it-free"].text
-    assert "谁能用老年助餐" in retriever.queries[-1]  # searched with the entry just discussed
+    assert "老年助餐" in retriever.queries[-1]  # searched with the subject just discussed
+    assert {"meal"} in retriever.topics_seen  # within its topic first
     assert any(e.get("name") == "last_entry_id" and e["value"] == "meal-is-it-free" for e in events)
 
 

@@ -154,3 +154,26 @@ def test_asking_what_something_costs_is_not_a_money_cue(text: str) -> None:
 def test_savings_are_still_a_money_cue() -> None:
     assert "money" in scam_signal("他让我把存款取出来").weak
     assert "money" in scam_signal("让我把钱取出来给他").weak
+
+
+@pytest.mark.parametrize(
+    "text", ["养老理财靠谱不", "有个保健品说能治好糖尿病，上哪举报", "听讲座时候买的保健品后悔了"]
+)
+def test_a_scam_practice_is_answered_after_the_warning_not_questioned(text: str) -> None:
+    """A product or practice someone asks about still fires the scam cues (so the knowledge
+    answer says the warning first), but gets the answer, not the scam check's questions."""
+    assert scam_signal(text).fired
+    assert guarded_intent("describe_suspicious", text) == (
+        "ask_policy",
+        "a scam practice: warn, then answer",
+    )
+    assert guarded_intent("ask_policy", text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["有人打电话说我孙子出车祸了，让我转钱", "我好像被骗了，买保健品花了两万"]
+)
+def test_a_contact_scam_or_a_cheated_writer_still_gets_the_scam_check(text: str) -> None:
+    assert guarded_intent("describe_suspicious", text) is None
+    guarded = guarded_intent("ask_policy", text)
+    assert guarded is not None and guarded[0] == "describe_suspicious"

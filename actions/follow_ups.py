@@ -1,0 +1,151 @@
+"""Follow-ups: short questions that lean on the entry just discussed ("那要钱不", "去哪儿办").
+
+A follow-up asks another *facet* (who, cost, where, how, age ...) of the same *subject*.
+So it is searched as its own words plus the subject of the last entry (the entry's title
+without its facet words: "谁能用老年助餐" -> "老年助餐"), first within the last entry's
+topic, then over everything (one subject can span topic files: a family care bed is in
+``care`` and ``family_bed``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from textnorm.signals import names_no_subject
+
+if TYPE_CHECKING:
+    from knowledge.documents import Document
+    from knowledge.retriever import Retriever, SearchResult
+
+TOP_K = 5
+# How many hits within the topic are looked at for one answering the follow-up's facet.
+FACET_POOL = 8
+# A follow-up is short: at most this many characters once filler is removed.
+FOLLOW_UP_CHARS = 10
+# The context makes a follow-up's search surer than its confidence says (the subject words
+# dilute the coverage), so it may be this much below the threshold (tuned on dev).
+FOLLOW_UP_RELAX = 0.3
+# The search over every topic wins over the one within the last topic only when it is
+# this much more confident (tuned on dev).
+OTHER_TOPIC_MARGIN = 0.15
+FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
+# Words of a title that say which facet it answers rather than what it is about.
+_FACET_RE = re.compile(
+    r"谁能|谁来|谁出|谁管|多少钱|多少|几岁|多大年纪|年龄限制|怎么|咋|如何|哪里有|哪里|哪儿|"
+    r"在哪|去哪|什么是|是什么|什么|啥|能不能|能否|有没有|花不花钱|要不要|免费|收费|费用|"
+    r"带|材料|申请|报名|谁|吗|能|有"
+)
+
+
+# What a follow-up asks about its subject, and the words that say it (in the follow-up,
+# and in the title of the entry that answers it).
+FACETS: dict[str, re.Pattern[str]] = {
+    name: re.compile(words)
+    for name, words in {
+        "cost": r"钱|收费|免费|费用|花不花|价格|贵|便宜|白给|掏",
+        "subsidy": r"补|政府给|国家给|政府管|国家管",
+        "who": r"谁能|谁可以|哪些人|什么人|条件|能不能去|能去|能用|能上|能住|能申请|低保|特困",
+        "apply": r"申请|怎么办|咋办|办理|手续|报名|怎么弄|咋弄|流程|认证|弄",
+        "where": r"去哪|在哪|哪里|哪儿|哪有|地方|地址",
+        "age": r"岁数|多大|年龄|几岁|年纪",
+        "materials": r"带啥|带什么|材料|证件|要啥",
+        "contact": r"电话|打哪|打啥|号码|问谁|找谁问",
+        "provider": r"谁来|谁装|谁做|谁干|找谁来|谁出",
+        "complaint": r"不满意|投诉|不管|拒绝|不给|被逼|不退",
+        "family": r"替|帮他|帮她|子女|家人|代办|代",
+        "often": r"几回|几次|多久|每年|一年",
+    }.items()
+}
+
+
+def facets_of(text: str) -> set[str]:
+    """The facets ``text`` asks about."""
+    return {name for name, words in FACETS.items() if words.search(text)}
+
+
+def is_short(text: str) -> bool:
+    """Whether ``text`` is short enough to be a follow-up."""
+    return len(FILLER_RE.sub("", text)) <= FOLLOW_UP_CHARS
+
+
+def subject_of(title: str) -> str:
+    """The subject of an entry title: the title without its facet words (or the title,
+    when nothing would be left)."""
+    subject = _FACET_RE.sub("", title).strip()
+    return subject if len(subject) >= 2 else title
+
+
+@dataclass
+class FollowUps:
+    """Chooses between a message's own search and its search as a follow-up.
+
+    Args:
+        retriever: The shared retriever.
+        threshold: Calibrated confidence for a direct answer.
+    """
+
+    retriever: Retriever
+    threshold: float
+
+    def confident(self, result: SearchResult) -> bool:
+        return bool(result.hits) and result.confidence >= self.threshold
+
+    def search(self, text: str, last: Document, *, said: bool = True) -> SearchResult:
+        """The follow-up search: within the last topic, unless the search over every topic
+        is clearly surer. An entry that was said is left out: a follow-up asks something
+        else about the subject ("那要钱不" after "谁能去吃"); the nearest entry of a
+        referral was not said, and may be the answer now."""
+        query = f"{text} {subject_of(last.title)}"
+        exclude = {last.id} if said else set()
+        anywhere = self.retriever.search(query, top_k=TOP_K, exclude=exclude)
+        if not last.topic:
+            return anywhere
+        within = self.retriever.search(
+            query, top_k=FACET_POOL, topics={last.topic}, exclude=exclude
+        )
+        if not within.hits or anywhere.confidence - within.confidence > OTHER_TOPIC_MARGIN:
+            return anywhere
+        return by_facet(within, facets_of(text))
+
+    def choose(
+        self,
+        text: str,
+        fresh: SearchResult,
+        fresh_entry: Document | None,
+        last: Document,
+        *,
+        said: bool = True,
+    ) -> SearchResult:
+        """The fresh search, or the follow-up search when the message leans on ``last``
+        (the entry just said, or when ``said`` is false the nearest entry of a referral)."""
+        short = is_short(text)
+        fresh_sure = self.confident(fresh) and fresh_entry is not None
+        same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
+        if fresh_sure and not short and not same_topic:
+            return fresh  # a new question of its own
+        follow = self.search(text, last, said=said)
+        if not follow.hits:
+            return fresh
+        if names_no_subject(text):
+            # Only the entry just discussed can give it a subject, however sure the search
+            # of its own words looks ("政府给补不" alone finds some subsidy or other).
+            return replace(follow, confidence=max(follow.confidence, self.threshold))
+        if follow.confidence < self.threshold - FOLLOW_UP_RELAX:
+            return fresh
+        if not fresh_sure or follow.confidence >= fresh.confidence:
+            return replace(follow, confidence=max(follow.confidence, self.threshold))
+        return fresh
+
+
+def by_facet(result: SearchResult, wanted: set[str]) -> SearchResult:
+    """``result`` with the best hit whose title answers one of the ``wanted`` facets first
+    (the title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料")."""
+    if not wanted:
+        return replace(result, hits=result.hits[:TOP_K])
+    for n, hit in enumerate(result.hits):
+        if hit.document.kind == "entry" and facets_of(hit.document.title) & wanted:
+            hits = [hit, *result.hits[:n], *result.hits[n + 1 :]]
+            return replace(result, hits=hits[:TOP_K])
+    return replace(result, hits=result.hits[:TOP_K])

@@ -1,0 +1,81 @@
+"""Follow-ups: searched with the subject of the entry just discussed, within its topic,
+the entry answering the follow-up's facet first; a referral's nearest entry carries on."""
+
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.follow_ups import by_facet, facets_of, subject_of
+from actions.policy_answer import ActionAnswerPolicy
+from knowledge.documents import Hit
+from knowledge.retriever import SearchResult
+from tests.support.dialogue import make_tracker
+
+
+@pytest.mark.parametrize(
+    ("title", "subject"),
+    [
+        ("谁能用老年助餐", "用老年助餐"),
+        ("阳泉养老院多少钱", "阳泉养老院"),
+        ("申请家床带啥材料", "家床"),
+        ("卫生间扶手", "卫生间扶手"),
+        ("谁能申请", "谁能申请"),  # nothing left: the title itself
+    ],
+)
+def test_the_subject_of_a_title_leaves_out_what_it_asks(title: str, subject: str) -> None:
+    assert subject_of(title) == subject
+
+
+@pytest.mark.parametrize(
+    ("text", "facet"),
+    [
+        ("那要钱不", "cost"),
+        ("去哪儿办", "where"),
+        ("多大岁数能上", "age"),
+        ("要带啥", "materials"),
+        ("政府给补不", "subsidy"),
+        ("那找谁来装", "provider"),
+        ("一年得弄几回", "often"),
+    ],
+)
+def test_a_follow_up_names_its_facet(text: str, facet: str) -> None:
+    assert facet in facets_of(text)
+
+
+def test_the_entry_whose_title_answers_the_facet_comes_first(corpus) -> None:  # type: ignore[no-untyped-def]
+    docs = [corpus.by_id[i] for i in ("meal-who-can-use", "meal-how-to-apply", "meal-is-it-free")]
+    result = SearchResult("q", "q", [Hit(d, 1.0 - n / 10) for n, d in enumerate(docs)], 0.6, True)
+    assert by_facet(result, {"cost"}).hits[0].document.id == "meal-is-it-free"
+    assert by_facet(result, {"apply"}).hits[0].document.id == "meal-how-to-apply"
+    # no facet, or none of the titles answers it: the order of the search stays
+    assert [h.document.id for h in by_facet(result, set()).hits] == [d.id for d in docs]
+    assert by_facet(result, {"often"}).hits[0].document.id == "meal-who-can-use"
+
+
+async def test_a_referral_leaves_its_nearest_entry_for_the_follow_up(
+    services, retriever, corpus, domain
+) -> None:
+    """After "我不确定" with buttons, "那要钱不" is about the subject of the nearest entry,
+    and that entry may answer it now (it was offered, not said)."""
+    near = corpus.by_id["chome-fee-amount"]
+    question = "想给我爸找个地方住着有人照顾"
+    retriever.answers[question] = [near.id]
+    retriever.confident = False
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerPolicy(services).run(dispatcher, make_tracker(question), domain)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["near_entry_id"] == near.id
+    assert slots["last_entry_id"] is None  # nothing was said: no "just discussed" entry
+
+    retriever.confident = True
+    follow = f"一个月多少钱 {subject_of(near.title)}"
+    retriever.answers[follow] = [near.id]
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerPolicy(services).run(
+        dispatcher, make_tracker("一个月多少钱", slots=slots), domain
+    )
+    assert follow in retriever.queries
+    assert dispatcher.messages[0]["text"] == near.text
+    assert any(e.get("name") == "last_entry_id" and e["value"] == near.id for e in events)
+    assert any(e.get("name") == "near_entry_id" and e["value"] is None for e in events)
