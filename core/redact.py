@@ -21,7 +21,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _PUBLIC_NUMBERS = frozenset({"110", "120", "119", "12345", "12333", "96110", "12315"})
 
 # A number followed by one of these is a quantity or a date, not a code.
-_UNITS = frozenset("年月日号元块岁个人户项%")
+_UNITS = frozenset("年月日号元块岁个人户项%多左")
+# A short number right after one of these is a sum of money ("每户补3000"), not a code.
+_AMOUNT_BEFORE = re.compile(
+    r"(补|补贴|补助|花|花了|交|交了|付|付了|赔|罚|工资|退休金|养老金|每月|每户|每人|每年|"
+    r"一共|总共|[¥￥])$"
+)
 
 MASKS = {
     "ID_CARD": "[身份证号]",
@@ -56,10 +61,18 @@ def redact(text: str) -> Redaction:
             digits = re.sub(r"\D", "", m.group(0))
             if digits in _PUBLIC_NUMBERS:
                 return m.group(0)
-            if kind == "CODE" and len(digits) < 6 and source[m.end() : m.end() + 1] in _UNITS:
+            if kind == "CODE" and len(digits) < 6 and _is_quantity(source, m):
                 return m.group(0)
             kinds.add(kind)
             return MASKS[kind]
 
         text = pattern.sub(_mask, text)
     return Redaction(text=text, kinds=frozenset(kinds))
+
+
+def _is_quantity(source: str, m: re.Match[str]) -> bool:
+    """Whether a short number is a quantity, a date or a sum (by its unit or the word
+    before it), rather than a code."""
+    return source[m.end() : m.end() + 1] in _UNITS or bool(
+        _AMOUNT_BEFORE.search(source[max(0, m.start() - 3) : m.start()])
+    )

@@ -25,6 +25,8 @@ _HELP_RE = re.compile(
 )
 _ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真假|推送|发的", re.I)
 _HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
+# A request for a person rather than for a number to call.
+_PERSON_RE = re.compile(r"转人|人工|真人|客服|接线|工作人员|转接|找个人|找人说|跟人说")
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
 # Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好
@@ -87,6 +89,10 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
+    if intent == "request_human" and is_question(text) and not _PERSON_RE.search(text):
+        # "那我打哪个电话问" after a pension answer: the number depends on the subject
+        # (12333 for pensions), so the knowledge base answers it as a follow-up.
+        return "ask_policy", "which number to call"
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
         practice = _about_a_practice(signal.strong + signal.weak)

@@ -16,6 +16,8 @@ from core.redact import redact
         ("手机 +86 138 1234 5678", "5678", "PHONE"),
         ("座机0353-2345678", "2345678", "PHONE"),
         ("验证码是482913", "482913", "CODE"),
+        ("他让我念4829给他", "4829", "CODE"),
+        ("码是 5521，给了他", "5521", "CODE"),
     ],
 )
 def test_personal_numbers_are_masked(text: str, secret: str, kind: str) -> None:
@@ -27,7 +29,18 @@ def test_personal_numbers_are_masked(text: str, secret: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2025年的补贴", "每户最多3000元", "打96110问问", "12345热线", "110报警", "我75岁了", "你好"],
+    [
+        "2025年的补贴",
+        "每户最多3000元",
+        "听说每户补3000，是真的吗",
+        "退休金3500多",
+        "一共花了8000，能退不",
+        "打96110问问",
+        "12345热线",
+        "110报警",
+        "我75岁了",
+        "你好",
+    ],
 )
 def test_public_numbers_and_quantities_are_kept(text: str) -> None:
     result = redact(text)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.components.intent_rules import guarded_intent
 from tests.support.nlu import all_examples
-from textnorm.signals import is_question, scam_signal, stop_request
+from textnorm.signals import is_question, names_no_subject, scam_signal, stop_request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,3 +177,15 @@ def test_a_contact_scam_or_a_cheated_writer_still_gets_the_scam_check(text: str)
     assert guarded_intent("describe_suspicious", text) is None
     guarded = guarded_intent("ask_policy", text)
     assert guarded is not None and guarded[0] == "describe_suspicious"
+
+
+def test_which_number_to_call_is_a_question_a_person_is_a_handoff() -> None:
+    """The number depends on the subject (12333 for pensions): the knowledge base answers
+    "那我打哪个电话问" as a follow-up; asking for a person stays a handoff."""
+    assert guarded_intent("request_human", "那我打哪个电话问") == (
+        "ask_policy",
+        "which number to call",
+    )
+    assert names_no_subject("那我打哪个电话问")
+    assert guarded_intent("request_human", "我要找人工") is None
+    assert guarded_intent("request_human", "能找个真人跟我说说不") is None
