@@ -53,15 +53,15 @@ def load_template_texts(path: Path = TEXTS_FILE) -> TemplateTexts:
 def shorten(text: str, max_chars: int) -> str:
     """``text`` on one line, at most ``max_chars`` characters.
 
-    A text that is too long is cut after the last clause that fits (when that keeps at
-    least half of the room), else between characters, and ends with "…".
+    A text that is too long is cut after the last clause that fits (when that keeps
+    at least a third of the room), else between characters, and ends with "…".
     """
     flat = _SPACES.sub(" ", text).strip()
     if len(flat) <= max_chars:
         return flat
     room = flat[: max_chars - 1]
     ends = [m.start() for m in _CLAUSE_END.finditer(room)]
-    if ends and ends[-1] >= max_chars // 2:
+    if ends and ends[-1] >= max_chars // 3:
         room = room[: ends[-1]]
     return room.rstrip(" ，、,") + ELLIPSIS
 
