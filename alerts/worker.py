@@ -318,7 +318,7 @@ class DeliveryWorker:
             raise
 
     async def _defer(self, item: OutboxItem, paused: TemplatesPaused) -> str:
-        log.warning("outbox row %s: %s", item.id, paused)
+        log.debug("outbox row %s: %s", item.id, paused)  # 45009 itself: TemplateRoute.send
         await asyncio.to_thread(defer_until, self.database, item, paused.resumes_at, str(paused))
         return OutboxStatus.PENDING
 
