@@ -226,11 +226,10 @@ def wechat_reach(
             query = query.where(
                 or_(Subscription.district.is_(None), Subscription.district.in_(alert.districts))
             )
-        counts = {
-            bool(k): int(n)
-            for k, n in s.execute(query.group_by(Subscription.last_inbound_at >= since))
-        }
-    inside, outside = counts.get(True, 0), counts.get(False, 0)
+        counts = {True: 0, False: 0}  # NULL (never wrote) and older both count as outside
+        for recent, n in s.execute(query.group_by(Subscription.last_inbound_at >= since)):
+            counts[bool(recent)] += int(n)
+    inside, outside = counts[True], counts[False]
     quota = _quota(database, settings.wechat_template, now)
     if not templates_enabled(settings):
         return WeChatReach(inside, 0, outside, 0, quota)

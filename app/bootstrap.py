@@ -22,7 +22,7 @@ from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
 from alerts.stream import ReceiptWatcher, StreamGate
-from alerts.wechat_reach import TemplateRoute
+from alerts.wechat_reach import TemplateRoute, templates_enabled
 from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
@@ -130,8 +130,9 @@ def template_route(
     settings: Settings, database: Database, wechat: CustomerServiceClient | None
 ) -> TemplateRoute | None:
     """Template messages for subscribers outside WeChat's window, or None while no template
-    id is set (``YINFA_WECHAT_TEMPLATE_ID``) or there is no WeChat client."""
-    if wechat is None or not settings.wechat_template.id:
+    id is set (``YINFA_WECHAT_TEMPLATE_ID``), the app secret is the placeholder, or there is
+    no WeChat client."""
+    if wechat is None or not templates_enabled(settings):
         return None
     sender = AlertTemplates(wechat, settings.wechat_template, settings.public_base_url)
     return TemplateRoute(sender, settings.wechat_template, database)

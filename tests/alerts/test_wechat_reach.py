@@ -6,8 +6,10 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import update
 
 from alerts import subscriptions
+from alerts.models import Subscription
 from alerts.wechat_reach import (
     next_reset,
     pause_templates,
@@ -60,19 +62,26 @@ def test_reach_counts_the_window_the_templates_and_the_quota(database: Database)
     subscribe(database, "oOut1", 49)
     subscribe(database, "oOut2", 200, "矿区")
     subscribe(database, "oOut3", 200, "盂县")  # another district
+    subscriptions.subscribe(database, "wechat", "oNever")
+    with database.session() as s:  # subscribed before the time of the last message was kept
+        s.execute(
+            update(Subscription)
+            .where(Subscription.user_id == "oNever")
+            .values(last_inbound_at=None)
+        )
     subscribe(database, "oLeft", 1)
     subscriptions.unsubscribe(database, "wechat", "oLeft")
     subscriptions.subscribe(database, "web", "w1")  # another channel
     alert_id = published_alert(database, districts=["矿区"])
 
     on = wechat_reach(database, settings(daily_quota=1), alert_id)
-    assert (on.in_window, on.outside_window, on.not_deliverable) == (2, 2, 0)
-    assert on.beyond_quota_today == 1 and not on.reaches_everyone_today
+    assert (on.in_window, on.outside_window, on.not_deliverable) == (2, 3, 0)
+    assert on.beyond_quota_today == 2 and not on.reaches_everyone_today
     assert wechat_reach(database, settings(), alert_id).reaches_everyone_today
 
     for off in (settings(id=""), settings().model_copy(update={"wechat_app_secret": PLACEHOLDER})):
         reach = wechat_reach(database, off, alert_id)
-        assert (reach.in_window, reach.outside_window, reach.not_deliverable) == (2, 0, 2)
+        assert (reach.in_window, reach.outside_window, reach.not_deliverable) == (2, 0, 3)
         assert not reach.reaches_everyone_today
     with pytest.raises(LookupError):
         wechat_reach(database, settings(), 999)
