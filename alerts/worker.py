@@ -5,7 +5,10 @@ conversation (so the alert becomes part of that conversation and follow-up quest
 then pushes the returned bot messages on the subscriber's channel:
 
 * web: the receipt row *is* the push; ``GET /api/events`` streams it to the page;
-* wechat: the customer-service message API, only within 48 hours of the user's last message.
+* wechat: within 48 hours of the user's last message the customer-service message API
+  (conversational, buttons as "回复 1 ..."); outside it a template message, until WeChat's
+  daily template quota is spent (45009): then template rows wait, with the reason recorded,
+  until the quota resets (``alerts.wechat_reach``).
 
 Delivery is at least once; receivers are idempotent because every push is recorded as a
 receipt under the row's idempotency key, in the same transaction that marks the row
@@ -28,6 +31,7 @@ from alerts.models import Alert, OutboxItem, OutboxStatus, Subscription
 from alerts.notify import Notifier
 from alerts.outbox import claim, deliver, retry_later, settle
 from alerts.subscriptions import within_window
+from alerts.wechat_reach import TemplateRoute, TemplatesPaused, defer_until
 from core.database import Database
 from core.messages import BotMessage
 from core.settings import AlertSettings
@@ -40,6 +44,9 @@ EXTERNAL_INTENT = "EXTERNAL_fraud_alert"
 # ``channels.wechat.customer_service``, which alerts may not import).
 OUTSIDE_WINDOW = 45015  # the user has not written within 48 hours
 USER_GONE = frozenset({43004, 40003})  # unsubscribed / invalid openid
+# Customer-service messages refused for the window (45015) or the 20 messages a window
+# allows (45047): a template message may still reach the user.
+WINDOW_CLOSED = frozenset({OUTSIDE_WINDOW, 45047})
 
 
 class Triggering(Protocol):
@@ -73,6 +80,10 @@ class Undeliverable(Exception):
     """This row can never be delivered; the reason is recorded."""
 
 
+class WindowClosed(Undeliverable):
+    """WeChat refused the customer-service message before any part went out."""
+
+
 def wechat_errcode(exc: BaseException) -> int:
     """The WeChat error code an exception carries (0 when it has none)."""
     return int(getattr(exc, "errcode", 0) or 0)
@@ -102,6 +113,8 @@ class DeliveryWorker:
         settings: batch size, concurrency, lease, backoff.
         wechat: WeChat customer-service sender; without it WeChat rows are retried.
         wechat_renderer: bot messages to WeChat text parts.
+        wechat_templates: template messages for subscribers outside the window; without
+            them those subscribers are "not deliverable".
         notifier: wakes this process's live streams after a web delivery.
         name: worker name for the logs.
     """
@@ -114,6 +127,7 @@ class DeliveryWorker:
         *,
         wechat: WeChatSender | None = None,
         wechat_renderer: WeChatRenderer | None = None,
+        wechat_templates: TemplateRoute | None = None,
         notifier: Notifier | None = None,
         name: str | None = None,
     ) -> None:
@@ -124,6 +138,7 @@ class DeliveryWorker:
             raise ValueError("a WeChat sender needs its renderer (app.bootstrap.wechat_renderer)")
         self.wechat = wechat
         self.wechat_renderer = wechat_renderer
+        self.wechat_templates = wechat_templates
         self.notifier = notifier
         self.name = name or f"{socket.gethostname()}-{id(self):x}"
         self._semaphore = asyncio.Semaphore(settings.concurrency)
@@ -214,18 +229,8 @@ class DeliveryWorker:
                 reason = "unsubscribed"
             await asyncio.to_thread(settle, self.database, item.id, OutboxStatus(verdict), reason)
             return verdict
-        if item.channel == "wechat":
-            if not within_window(sub, self.settings.wechat_window_h):
-                await asyncio.to_thread(
-                    settle,
-                    self.database,
-                    item.id,
-                    OutboxStatus.UNDELIVERABLE,
-                    "outside WeChat 48-hour window (no message from the user)",
-                )
-                return OutboxStatus.UNDELIVERABLE
-            if self.wechat is None:
-                return await self._retry(item, "no WeChat sender configured")
+        if item.channel == "wechat" and (held := await self._wechat_hold(item, sub)):
+            return held
         entities: dict[str, object] = {
             "alert_code": alert.public_code,
             "alert_title": alert.title,
@@ -243,7 +248,9 @@ class DeliveryWorker:
         }
         if item.channel == "wechat":
             try:
-                payload["parts"] = await self._send_wechat(sub.user_id, messages)
+                payload.update(await self._deliver_wechat(item, alert, sub, messages))
+            except TemplatesPaused as exc:
+                return await self._defer(item, exc)
             except Undeliverable as exc:
                 await asyncio.to_thread(
                     settle, self.database, item.id, OutboxStatus.UNDELIVERABLE, str(exc)
@@ -257,6 +264,64 @@ class DeliveryWorker:
             self.notifier.notify(f"{item.channel}:{item.user_id}")
         return OutboxStatus.DELIVERED
 
+    def _in_window(self, sub: Subscription) -> bool:
+        return self.wechat is not None and within_window(sub, self.settings.wechat_window_h)
+
+    async def _wechat_hold(self, item: OutboxItem, sub: Subscription) -> str | None:
+        """Before the bot is asked: ``None`` to go ahead, else the row's new status."""
+        if self._in_window(sub):
+            return None
+        if self.wechat_templates is None:
+            if self.wechat is None:
+                return await self._retry(item, "no WeChat sender configured")
+            reason = "outside WeChat 48-hour window (no message from the user)"
+            await asyncio.to_thread(
+                settle, self.database, item.id, OutboxStatus.UNDELIVERABLE, reason
+            )
+            return OutboxStatus.UNDELIVERABLE
+        resumes = await self.wechat_templates.paused_until()
+        if resumes is not None:
+            return await self._defer(item, TemplatesPaused(resumes))
+        return None
+
+    async def _deliver_wechat(
+        self, item: OutboxItem, alert: Alert, sub: Subscription, messages: Sequence[BotMessage]
+    ) -> dict[str, Any]:
+        """Customer-service message inside the window, else (or when WeChat says the window
+        is closed) a template message; returns what goes into the receipt."""
+        if self._in_window(sub):
+            try:
+                return {"parts": await self._send_wechat(sub.user_id, messages)}
+            except WindowClosed:
+                if self.wechat_templates is None:
+                    raise
+        route = self.wechat_templates
+        if route is None:
+            raise Undeliverable("outside WeChat 48-hour window (no message from the user)")
+        body = alert.body if item.kind == "alert" else (alert.retract_note or "")
+        try:
+            return {
+                "template": await route.send(
+                    sub.user_id,
+                    kind=item.kind,
+                    code=alert.public_code,
+                    title=alert.title,
+                    body=body,
+                )
+            }
+        except TemplatesPaused:
+            raise
+        except Exception as exc:
+            reason = wechat_final_reason(exc)
+            if reason is not None:
+                raise Undeliverable(reason) from exc
+            raise
+
+    async def _defer(self, item: OutboxItem, paused: TemplatesPaused) -> str:
+        log.debug("outbox row %s: %s", item.id, paused)  # 45009 itself: TemplateRoute.send
+        await asyncio.to_thread(defer_until, self.database, item, paused.resumes_at, str(paused))
+        return OutboxStatus.PENDING
+
     async def _send_wechat(self, openid: str, messages: Sequence[BotMessage]) -> list[str]:
         assert self.wechat is not None and self.wechat_renderer is not None
         parts = self.wechat_renderer(messages)
@@ -266,6 +331,8 @@ class DeliveryWorker:
             except Exception as exc:
                 code = wechat_errcode(exc)
                 reason = wechat_final_reason(exc)
+                if code in WINDOW_CLOSED and not number:
+                    raise WindowClosed(reason or f"WeChat {code}: customer-service limit") from exc
                 if reason is not None:
                     raise Undeliverable(reason) from exc
                 if number:

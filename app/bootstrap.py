@@ -22,6 +22,7 @@ from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
 from alerts.stream import ReceiptWatcher, StreamGate
+from alerts.wechat_reach import TemplateRoute, templates_enabled
 from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
@@ -29,6 +30,7 @@ from channels.wechat.deps import build_channel
 from channels.wechat.formatting import render
 from channels.wechat.replay import SqlReplayGuard
 from channels.wechat.service import SubscriptionHook, WeChatChannel
+from channels.wechat.templates import AlertTemplates
 from channels.wechat.texts import load_texts
 from console.deps import session_operator
 from console.ratelimit import LoginLimiter
@@ -124,6 +126,18 @@ def wechat_renderer(hotline: str) -> WeChatRenderer:
     return _render
 
 
+def template_route(
+    settings: Settings, database: Database, wechat: CustomerServiceClient | None
+) -> TemplateRoute | None:
+    """Template messages for subscribers outside WeChat's window, or None while no template
+    id is set (``YINFA_WECHAT_TEMPLATE_ID``), the app secret is the placeholder, or there is
+    no WeChat client."""
+    if wechat is None or not templates_enabled(settings):
+        return None
+    sender = AlertTemplates(wechat, settings.wechat_template, settings.public_base_url)
+    return TemplateRoute(sender, settings.wechat_template, database)
+
+
 def delivery_worker(
     settings: Settings,
     database: Database,
@@ -139,6 +153,7 @@ def delivery_worker(
         settings.alerts,
         wechat=wechat,
         wechat_renderer=wechat_renderer(settings.hotline),
+        wechat_templates=template_route(settings, database, wechat),
         notifier=notifier,
         name=name,
     )

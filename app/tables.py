@@ -6,6 +6,7 @@ The composition root, the migrations and the tests import this module; features 
 from __future__ import annotations
 
 import alerts.models  # noqa: F401
+import alerts.wechat_reach  # noqa: F401  (wechat_template_quota)
 import channels.web.models  # noqa: F401
 import channels.wechat.replay  # noqa: F401
 import console.models  # noqa: F401

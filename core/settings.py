@@ -4,7 +4,7 @@ and ``.env``. Groups such as alert delivery are nested models: ``YINFA_ALERTS_PO
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -43,6 +43,33 @@ class AlertSettings(BaseModel):
     backoff_base_s: float = Field(default=2.0, ge=0)
     backoff_max_s: float = Field(default=300.0, ge=0)
     wechat_window_h: float = Field(default=48.0, gt=0)
+
+
+class WeChatTemplateSettings(BaseModel):
+    """WeChat template messages (服务号 模板消息) for subscribers outside the 48-hour
+    customer-service window (``YINFA_WECHAT_TEMPLATE_<NAME>``).
+
+    Attributes:
+        id: the template id from the account's template list; empty turns template
+            messages off (subscribers outside the window are then "not deliverable").
+        title_field / body_field / code_field / check_field: the template's keys
+            (``thing1`` ...) that get the alert's title, its body, its public code and the
+            line "how to check it"; an empty name leaves that part out.
+        field_max_chars: characters per field; WeChat documents 20 for ``thing`` fields
+            (longer values are refused with 47003), so texts are cut to fit.
+        daily_quota: template messages the account may send per day (WeChat: 100,000
+            for a verified account, more with many followers).
+        quota_reset: when WeChat's daily quota starts again, Asia/Shanghai time.
+    """
+
+    id: str = ""
+    title_field: str = "thing1"
+    body_field: str = "thing2"
+    code_field: str = "character_string3"
+    check_field: str = "thing4"
+    field_max_chars: int = Field(default=20, ge=5, le=200)
+    daily_quota: int = Field(default=100_000, ge=0)
+    quota_reset: time = time(0, 0)
 
 
 class Settings(BaseSettings):
@@ -119,6 +146,10 @@ class Settings(BaseSettings):
     wechat_encoding_aes_key: str = ""  # 43 chars; empty means plaintext mode only
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_reply_deadline_s: float = 4.5
+    wechat_template: WeChatTemplateSettings = Field(default_factory=WeChatTemplateSettings)
+    # Where residents open the web chat, e.g. https://yinfa.example.cn (links in template
+    # messages); empty: template messages carry no link.
+    public_base_url: str = ""
 
     # Alert delivery
     alerts: AlertSettings = Field(default_factory=AlertSettings)

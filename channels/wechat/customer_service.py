@@ -1,4 +1,5 @@
-"""Client of WeChat's customer-service message API (``/cgi-bin/message/custom/send``).
+"""Client of WeChat's customer-service message API (``/cgi-bin/message/custom/send``) and
+template message API (``/cgi-bin/message/template/send``).
 
 Access tokens come from ``/cgi-bin/stable_token``, which hands every caller the same
 token until it expires (the older ``/cgi-bin/token`` invalidates the token of other app
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid, malformed, expired access token
 OUTSIDE_WINDOW = 45015  # the user has not written within 48 hours
 USER_GONE = frozenset({43004, 40003})  # unsubscribed / invalid openid
+QUOTA_REACHED = 45009  # the daily quota of this API is spent
+INVALID_TEMPLATE = 40037  # WeChat does not know the template id
 SYSTEM_BUSY = -1
 TOKEN_MARGIN_S = 300.0
 
@@ -139,22 +142,42 @@ class CustomerServiceClient:
             WeChatAPIError: any other failure (after one token refresh and one retry when
                 WeChat is busy).
         """
-        body = json.dumps(
-            {"touser": openid, "msgtype": "text", "text": {"content": content}},
-            ensure_ascii=False,  # WeChat shows \\u escapes literally in some clients
-        ).encode("utf-8")
+        await self._post(
+            "/cgi-bin/message/custom/send",
+            _json_body({"touser": openid, "msgtype": "text", "text": {"content": content}}),
+        )
+
+    async def send_template(
+        self, openid: str, template_id: str, data: dict[str, dict[str, str]], url: str = ""
+    ) -> int:
+        """Send one template message (``/cgi-bin/message/template/send``); returns its msgid.
+
+        Raises:
+            UserUnreachable: 43004/40003, the user unsubscribed or the openid is wrong.
+            WeChatAPIError: 45009 when the daily quota is spent, 40037 for a template id
+                WeChat does not know, any other failure (after one token refresh and one
+                retry when WeChat is busy).
+        """
+        message: dict[str, Any] = {"touser": openid, "template_id": template_id, "data": data}
+        if url:
+            message["url"] = url
+        answer = await self._post("/cgi-bin/message/template/send", _json_body(message))
+        return int(answer.get("msgid") or 0)
+
+    async def _post(self, path: str, body: bytes) -> dict[str, Any]:
+        """POST ``body`` to ``path`` with the access token; refreshes a rejected token once
+        and retries once when WeChat is busy."""
         token = await self.access_token()
         refreshed = busy_retried = False
         while True:
             try:
-                await self._call(
+                return await self._call(
                     "POST",
-                    "/cgi-bin/message/custom/send",
+                    path,
                     params={"access_token": token},
                     content=body,
                     headers={"Content-Type": "application/json; charset=utf-8"},
                 )
-                return
             except WeChatAPIError as exc:
                 if exc.errcode in TOKEN_ERRORS and not refreshed:
                     log.info("access token rejected (%s); refreshing", exc.errcode)
@@ -166,3 +189,8 @@ class CustomerServiceClient:
                     await asyncio.sleep(0.5)
                     continue
                 raise
+
+
+def _json_body(message: dict[str, Any]) -> bytes:
+    # ensure_ascii=False: WeChat shows \\u escapes literally in some clients
+    return json.dumps(message, ensure_ascii=False).encode("utf-8")

@@ -1,4 +1,8 @@
-"""A local fake of WeChat's API server (token and customer-service endpoints).
+"""A local fake of WeChat's API server (token, customer-service and template endpoints).
+
+Template messages behave as WeChat documents them: an unknown template id is 40037, an
+unsubscribed user 43004, a spent daily quota 45009 (until :meth:`FakeState.reset_quota`), a
+``thing`` value over 20 characters (or a ``character_string`` over 32) 47003.
 
 It is a real HTTP server (FastAPI under uvicorn) on a free loopback port, run in a thread,
 so the client under test goes through real sockets and real HTTP.
@@ -30,6 +34,14 @@ class FakeState:
     sent: list[dict[str, Any]] = field(default_factory=list)
     raw_bodies: list[bytes] = field(default_factory=list)
     scripted_errors: list[int] = field(default_factory=list)  # next sends fail with these
+    unsubscribed: set[str] = field(default_factory=set)  # openids that get 43004
+    window_closed: set[str] = field(default_factory=set)  # customer-service 45015 for these
+    templates: set[str] = field(default_factory=set)  # template ids the account has
+    template_quota: int | None = None  # template messages per day; None: no limit
+    template_used: int = 0
+    template_attempts: list[dict[str, Any]] = field(default_factory=list)
+    template_sent: list[dict[str, Any]] = field(default_factory=list)
+    template_errors: list[int] = field(default_factory=list)  # next template sends fail
     lock: threading.Lock = field(default_factory=threading.Lock)
     _counter: int = 0
 
@@ -42,6 +54,23 @@ class FakeState:
             self.sent.clear()
             self.raw_bodies.clear()
             self.scripted_errors.clear()
+            self.unsubscribed.clear()
+            self.window_closed.clear()
+            self.templates.clear()
+            self.template_quota = None
+            self.template_used = 0
+            self.template_attempts.clear()
+            self.template_sent.clear()
+            self.template_errors.clear()
+
+    def reset_quota(self) -> None:
+        """WeChat's daily reset: the template quota starts again."""
+        with self.lock:
+            self.template_used = 0
+
+    def template_openids(self) -> list[str]:
+        with self.lock:
+            return [m["touser"] for m in self.template_sent]
 
     def expire_tokens(self) -> None:
         """Make every issued token expired (as after two hours)."""
@@ -94,6 +123,10 @@ def build_app(state: FakeState) -> FastAPI:
             if state.scripted_errors:
                 code = state.scripted_errors.pop(0)
                 return {"errcode": code, "errmsg": f"scripted {code}"}
+            if data.get("touser") in state.unsubscribed:
+                return {"errcode": 43004, "errmsg": "require subscribe"}
+            if data.get("touser") in state.window_closed:
+                return {"errcode": 45015, "errmsg": "response out of time limit"}
             content = data.get("text", {}).get("content", "")
             if len(content.encode("utf-8")) > 2048:
                 return {"errcode": 45002, "errmsg": "content size out of limit"}
@@ -101,7 +134,52 @@ def build_app(state: FakeState) -> FastAPI:
             state.raw_bodies.append(raw)
         return {"errcode": 0, "errmsg": "ok"}
 
+    @app.post("/cgi-bin/message/template/send")
+    async def template_send(request: Request, access_token: str = "") -> dict[str, Any]:
+        data = json.loads(await request.body())
+        with state.lock:
+            state.template_attempts.append(data)
+            error = _template_error(state, access_token, data)
+            if error:
+                return {"errcode": error, "errmsg": TEMPLATE_ERRORS.get(error, "scripted")}
+            state.template_used += 1
+            state.template_sent.append(data)
+            return {"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(state.template_sent)}
+
     return app
+
+
+TEMPLATE_ERRORS = {
+    40001: "invalid credential",
+    42001: "access_token expired",
+    40037: "invalid template_id",
+    43004: "require subscribe",
+    45009: "reach max api daily quota limit",
+    47003: "argument invalid! data value invalid",
+}
+FIELD_LIMITS = {"thing": 20, "character_string": 32}
+
+
+def _template_error(state: FakeState, token: str, data: dict[str, Any]) -> int:
+    """The error WeChat would answer for this template send (0: none); holds the lock."""
+    if token in state.expired_tokens:
+        return 42001
+    if token not in state.valid_tokens:
+        return 40001
+    if state.template_errors:
+        return state.template_errors.pop(0)
+    if data.get("template_id") not in state.templates:
+        return 40037
+    if data.get("touser") in state.unsubscribed:
+        return 43004
+    if state.template_quota is not None and state.template_used >= state.template_quota:
+        return 45009
+    for key, item in (data.get("data") or {}).items():
+        kind = key.rstrip("0123456789")
+        value = str(item.get("value", ""))
+        if "\n" in value or len(value) > FIELD_LIMITS.get(kind, 200):
+            return 47003
+    return 0
 
 
 class FakeWeChatServer:
