@@ -179,14 +179,14 @@ async def test_a_spent_quota_pauses_template_sends_until_the_reset_then_resumes(
         subscribe(database, openid, hours_ago=72)
     subscribe(database, "oFresh", hours_ago=1)
     alert_id = published_alert(database)
-    settings = app_settings(fake_wechat, quota_reset=_reset_in(6), daily_quota=100)
+    settings = app_settings(fake_wechat, quota_reset=_reset_in(15), daily_quota=100)
     client = CustomerServiceClient(fake_wechat.url, APP_ID, APP_SECRET)
     worker = delivery_worker(settings, database, AlertBot(), client)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop))
     try:
         await wait_for(
-            lambda: len([r for r in rows(database).values() if r[0] == "delivered"]) == 4, 3
+            lambda: len([r for r in rows(database).values() if r[0] == "delivered"]) == 4, 8
         )
         await wait_for(lambda: all(s != "in_progress" for s, _ in rows(database).values()), 3)
         paused = {u: r for u, r in rows(database).items() if r[0] == "pending"}
@@ -202,7 +202,7 @@ async def test_a_spent_quota_pauses_template_sends_until_the_reset_then_resumes(
         assert len(fake_wechat.state.template_attempts) == attempts  # nobody knocks while paused
 
         fake_wechat.state.reset_quota()  # WeChat's new day
-        await wait_for(lambda: all(s == "delivered" for s, _ in rows(database).values()), 20)
+        await wait_for(lambda: all(s == "delivered" for s, _ in rows(database).values()), 45)
     finally:
         stop.set()
         await task
