@@ -36,7 +36,9 @@ def _desk(action: ServicedAction) -> AlertDesk:
 
 
 class ActionSubscribeAlerts(ServicedAction):
-    """Subscribes the user of this conversation on its channel (district if given)."""
+    """Subscribes the user of this conversation on its channel, with their district when
+    they named one the bot knows (a ``district`` entity, or the district they gave the meal
+    guide: the same names, 高新区 and not 开发区); otherwise for every district."""
 
     def name(self) -> str:
         return "action_subscribe_alerts"
@@ -45,7 +47,7 @@ class ActionSubscribeAlerts(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         desk = _desk(self)
-        district = _entity(tracker, "district")
+        district = _entity(tracker, "district") or tracker.get_slot("meal_district")
         if district not in desk.districts():
             district = None
         changed = await asyncio.to_thread(desk.subscribe, tracker.sender_id, district)

@@ -152,3 +152,22 @@ def test_alert_texts_say_how_to_check_and_how_to_stop() -> None:
         assert all("这是官方提醒" not in b for b in bubbles)
     check = text[_alert_responses("alert", False)[1]]
     assert check.endswith("这个提醒是真的吗 {alert_code}")
+
+
+async def test_subscribing_keeps_the_district_the_user_gave_the_bot(database) -> None:  # type: ignore[no-untyped-def]
+    """The meal guide's district names are the alerts' districts: an alert for 高新区
+    reaches a resident who told the bot they live there."""
+    from sqlalchemy import select
+
+    from alerts.models import OutboxItem, Subscription
+
+    svc = services(database)
+    await run(ActionSubscribeAlerts(svc), tracker("web:gx", slots={"meal_district": "高新区"}))
+    await run(ActionSubscribeAlerts(svc), tracker("web:kfq", slots={"meal_district": "开发区"}))
+    await run(ActionSubscribeAlerts(svc), tracker("web:kq", slots={"meal_district": "矿区"}))
+    with database.session() as s:
+        got = dict(s.execute(select(Subscription.user_id, Subscription.district)).all())
+    assert got == {"gx": "高新区", "kfq": None, "kq": "矿区"}  # an unknown name: every district
+    published_alert(database, districts=["高新区"])
+    with database.session() as s:
+        assert sorted(s.scalars(select(OutboxItem.user_id))) == ["gx", "kfq"]
