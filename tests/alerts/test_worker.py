@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from alerts import lifecycle, subscriptions
+from alerts.context import AlertContext
 from alerts.models import OutboxItem, Receipt
 from alerts.outbox import claim
-from alerts.context import AlertContext
 from alerts.worker import DeliveryWorker
 from app.bootstrap import wechat_renderer
 from core.clock import utcnow
