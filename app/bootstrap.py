@@ -18,12 +18,14 @@ from rasa_sdk.executor import ActionExecutor
 from actions import scam_desk
 from actions.base import ActionServices, build_executor
 from actions.policy_answer import knowledge_answer
+from alerts.context import AlertContext
 from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
 from alerts.stream import ReceiptWatcher, StreamGate
+from alerts.wechat_delivery import WeChatRenderer
 from alerts.wechat_reach import TemplateRoute, templates_enabled
-from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
+from alerts.worker import DeliveryWorker
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.deps import build_channel
@@ -141,16 +143,18 @@ def template_route(
 def delivery_worker(
     settings: Settings,
     database: Database,
-    conversation: Triggering,
+    conversation: Conversation,
     wechat: CustomerServiceClient | None,
     notifier: Notifier | None = None,
     name: str | None = None,
 ) -> DeliveryWorker:
-    """The alert delivery worker, inside the app or in ``python -m alerts worker``."""
+    """The alert delivery worker, inside the app or in ``python -m alerts worker``; its
+    renders are read back from Rasa's tracker events API of the conversation's client."""
     return DeliveryWorker(
         database,
         conversation,
         settings.alerts,
+        tracker=conversation.rasa,
         wechat=wechat,
         wechat_renderer=wechat_renderer(settings.hotline),
         wechat_templates=template_route(settings, database, wechat),
@@ -175,7 +179,11 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
     database = open_database(settings)
     retriever = Retriever.load(settings)
     rasa = rasa_client(settings)
-    conversation = Conversation(rasa, max_chars=settings.max_text_chars)
+    conversation = Conversation(
+        rasa,
+        max_chars=settings.max_text_chars,
+        before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
+    )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
     )

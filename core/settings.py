@@ -32,6 +32,9 @@ class AlertSettings(BaseModel):
         max_attempts: after this many failed attempts a row is marked ``failed``.
         backoff_base_s / backoff_max_s: retry delay ``base * 2**(attempt-1)``, capped.
         wechat_window_h: WeChat's customer-service window after the user's last message.
+        fanout: render each alert once per district and append its turn to every
+            subscriber's conversation (issue 15); ``false``: one Rasa turn per subscriber,
+            the old path, kept for the benchmark's comparison.
     """
 
     worker: Literal["inline", "off"] = "inline"
@@ -43,6 +46,7 @@ class AlertSettings(BaseModel):
     backoff_base_s: float = Field(default=2.0, ge=0)
     backoff_max_s: float = Field(default=300.0, ge=0)
     wechat_window_h: float = Field(default=48.0, gt=0)
+    fanout: bool = True
 
 
 class WeChatTemplateSettings(BaseModel):
