@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from alerts.models import Alert, OutboxItem, OutboxStatus, Subscription
@@ -132,9 +132,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _audience(alert: Alert) -> Any:
+def _audience(alert: Alert) -> ColumnElement[bool]:
     """Active subscriptions the alert goes to: the same rule as ``lifecycle.publish``."""
-    where = [Subscription.active.is_(True)]
+    where: list[ColumnElement[bool]] = [Subscription.active.is_(True)]
     if alert.districts:
         where.append(
             or_(Subscription.district.is_(None), Subscription.district.in_(alert.districts))
