@@ -257,22 +257,32 @@ def _delivered(alert_id: int) -> Any:
 def _milestones(
     session: Session, alert_id: int, total: int, published: datetime | None
 ) -> list[Milestone]:
-    """Seconds from publishing to the delivery that reached 50, 90 and 100 % of ``total``."""
-    out = []
-    for share in MILESTONES:
-        needed = math.ceil(total * share / 100)
-        seconds = None
-        if needed and published is not None:
-            at = session.scalar(
-                select(OutboxItem.delivered_at)
-                .where(_delivered(alert_id))
-                .order_by(OutboxItem.delivered_at, OutboxItem.id)
-                .offset(needed - 1)
-                .limit(1)
+    """Seconds from publishing to the delivery that reached 50, 90 and 100 % of ``total``
+    (one sort of the deliveries: their rank by time, kept at the ranks needed)."""
+    needed = {share: math.ceil(total * share / 100) for share in MILESTONES}
+    at: dict[int, datetime] = {}
+    if published is not None and total:
+        ranked = (
+            select(
+                OutboxItem.delivered_at.label("at"),
+                func.row_number()
+                .over(order_by=(OutboxItem.delivered_at, OutboxItem.id))
+                .label("rank"),
             )
-            if at is not None:
-                seconds = max((as_utc(at) - published).total_seconds(), 0.0)  # type: ignore[operator]
-        out.append(Milestone(share=share, needed=needed, seconds=seconds))
+            .where(_delivered(alert_id))
+            .subquery()
+        )
+        for rank, when in session.execute(
+            select(ranked.c.rank, ranked.c.at).where(ranked.c.rank.in_(set(needed.values())))
+        ):
+            at[int(rank)] = as_utc(when)  # type: ignore[assignment]
+    out = []
+    for share, n in needed.items():
+        when = at.get(n)
+        seconds = None
+        if when is not None and published is not None:
+            seconds = max((when - published).total_seconds(), 0.0)
+        out.append(Milestone(share=share, needed=n, seconds=seconds))
     return out
 
 

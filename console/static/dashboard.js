@@ -97,8 +97,10 @@ window.Dashboard = (() => {
   }
 
   function counts(r) {
-    const used = STATUSES.filter((s) =>
-      Object.values(r.counts).some((by) => by[s]) || r.corrections[s]);
+    // Known statuses in their order, then any other the outbox may gain, by name.
+    const seen = new Set([...Object.values(r.counts), r.corrections].flatMap(Object.keys));
+    const rank = (x) => (STATUSES.includes(x) ? STATUSES.indexOf(x) : STATUSES.length);
+    const used = [...seen].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     $("dash-count-head").replaceChildren(row([T.channel, ...used.map(statusName)], true));
     const body = $("dash-count-rows");
     body.replaceChildren();
@@ -196,10 +198,22 @@ window.Dashboard = (() => {
     timeline(r);
     $("dash-updated").textContent = fill(T.updated, { t: clock(r.generated_at) });
     $("dashboard").dataset.loaded = String(r.alert_id);
+    // Refresh while rows are still on their way; a settled alert needs no polling.
+    const moving = (by) => (by.pending || 0) + (by.in_progress || 0) > 0;
+    if (Object.values(r.counts).some(moving) || moving(r.corrections)) schedule();
+  }
+
+  function schedule() {
+    stop();
+    timer = setTimeout(() => {
+      timer = null;
+      if (!current || $("dashboard").hidden || $("tab-alerts").hidden) return;
+      load().catch(() => {});
+    }, REFRESH_MS);
   }
 
   function stop() {
-    clearInterval(timer);
+    clearTimeout(timer);
     timer = null;
   }
 
@@ -211,10 +225,6 @@ window.Dashboard = (() => {
     $("dashboard").hidden = false;
     await load();
     $("dashboard").scrollIntoView({ block: "start" });
-    timer = setInterval(() => {
-      if ($("dashboard").hidden || $("tab-alerts").hidden) { stop(); return; }
-      load().catch(() => {});
-    }, REFRESH_MS);
   }
 
   function init(options) {

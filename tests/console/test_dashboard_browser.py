@@ -207,7 +207,9 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
             120,
         )
         wait_until(lambda: sum(code in t for t in fake.state.texts()) >= 2, 15)
-        page.click("#dash-refresh")
+        # The page refreshes itself while rows are on their way (no click needed).
+        delivered = page.locator("#dash-summary div", has_text="已送达").locator("dd")
+        expect(delivered).to_have_text("8", timeout=15_000)
         expect(page.locator("#dash-count-head")).to_contain_text("送不到")
         summary = _summary(page)
         assert summary["应送人数"] == "10" and summary["已送达"] == "8"
