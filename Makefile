@@ -131,7 +131,7 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_alerts.py
 	$(RASA_PY) scripts/bench_action_validation.py
 
-system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core from npm
+system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core and uplot from npm
 	@. /etc/os-release 2>/dev/null || true; \
 	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
 	  *) echo "system-deps knows Debian and Ubuntu only. Install yourself: Chromium as /usr/bin/chromium, the font WenQuanYi Micro Hei, Node.js with npm; then run 'npm ci'."; exit 1;; esac; \
@@ -146,7 +146,7 @@ system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgr
 	  echo "Ubuntu's chromium package is a snap wrapper: using Playwright's Chromium as /usr/bin/chromium"; \
 	  $(VENV)/bin/playwright install --with-deps chromium >/dev/null || exit 1; \
 	  $$sudo ln -sf "$$($(PY) -c 'from playwright.sync_api import sync_playwright as p; s = p().start(); print(s.chromium.executable_path); s.stop()')" /usr/bin/chromium; fi
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+	@test -f node_modules/axe-core/axe.min.js -a -f node_modules/uplot/package.json || npm ci --no-audit --no-fund --silent
 
 clean: ## Remove built artefacts (keeps environments)
 	rm -rf var/index var/models var/screenshots
