@@ -22,9 +22,10 @@ from alerts.context import AlertContext
 from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
+from alerts.report import RemainingQuota
 from alerts.stream import ReceiptWatcher, StreamGate
 from alerts.wechat_delivery import WeChatRenderer
-from alerts.wechat_reach import TemplateRoute, templates_enabled
+from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
 from alerts.worker import DeliveryWorker
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
@@ -73,6 +74,7 @@ class Services:
     stream_gate: StreamGate
     authenticate: Authenticator  # who is signed in: the console's sessions
     scam_desk: ScamDesk  # the bot's scam check, for the console
+    template_quota: RemainingQuota  # WeChat template messages left today, for the console
 
 
 def open_database(settings: Settings) -> Database:
@@ -138,6 +140,14 @@ def template_route(
         return None
     sender = AlertTemplates(wechat, settings.wechat_template, settings.public_base_url)
     return TemplateRoute(sender, settings.wechat_template, database)
+
+
+def template_quota(settings: Settings, database: Database) -> RemainingQuota:
+    """Template messages left today (``alerts.wechat_reach``); 0 while templates are off,
+    because then nobody outside the 48-hour window can be reached."""
+    if not templates_enabled(settings):
+        return lambda: 0
+    return lambda: remaining_template_quota(database, settings).remaining
 
 
 def delivery_worker(
@@ -215,6 +225,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         stream_gate=stream_gate(settings),
         authenticate=session_operator,
         scam_desk=scam_desk,
+        template_quota=template_quota(settings, database),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
