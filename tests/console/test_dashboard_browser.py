@@ -19,7 +19,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 WEB_USERS = [f"dash-web-{i}" for i in range(6)]
 IN_WINDOW = ["o-dash-in-1", "o-dash-in-2"]
 OUTSIDE = ["o-dash-out-1", "o-dash-out-2"]
-COLORS = {"web": (0x08, 0x4A, 0x8C), "wechat": (0x1A, 0x6B, 0x34)}  # as in dashboard.js
+# Series colours as in dashboard.js: web and WeChat delivered, WeChat undeliverable.
+COLORS = {
+    "web": (0x08, 0x4A, 0x8C),
+    "wechat": (0x1A, 0x6B, 0x34),
+    "wechat_gone": (0xB3, 0x47, 0x00),
+}
 
 
 @pytest.fixture(scope="module")
@@ -239,16 +244,25 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
             f"重试过 {retried} 条，一共多试了 {extra} 次。正在等重试的 {waiting} 条。"
         )
 
-        # The chart: a uPlot canvas with both series drawn, and its data table.
+        # The chart: a uPlot canvas with the three series drawn (the two WeChat subscribers
+        # outside the window ended undeliverable), and its data table.
         expect(page.locator("#dash-chart canvas").first).to_be_visible()
         time.sleep(0.3)  # uPlot draws on the next animation frame
         pixels = _chart_colors(page)
-        assert pixels["web"] > 50 and pixels["wechat"] > 50, pixels
+        assert all(n > 50 for n in pixels.values()), pixels
         page.get_by_text("图表数据").click()  # the chart's data as a table
         last = page.locator("#dash-data-rows tr").last.locator("td").all_inner_texts()
         series = page.locator("#dash-data-head th").all_inner_texts()[1:]
-        assert dict(zip(series, last, strict=True)) == {"网页": "6", "微信": "2"}
-        expect(page.locator("#dash-chart-desc")).to_contain_text("网页已送达 6 人")
+        assert dict(zip(series, last, strict=True)) == {
+            "网页·已送达": "6",
+            "微信·已送达": "2",
+            "微信·送不到": "2",
+        }
+        legend = page.locator("#dashboard .chart-legend li").all_inner_texts()
+        assert [x.strip() for x in legend] == series
+        desc = page.locator("#dash-chart-desc")
+        expect(desc).to_contain_text("网页·已送达 6 人")
+        expect(desc).to_contain_text("微信·送不到 2 人")
 
         page.get_by_text("图表数据").click()  # closed again for the screenshot
         dashboard.screenshot(path=str(SCREENSHOTS / "alert_dashboard.png"))

@@ -278,7 +278,9 @@ def test_timeline_times_every_final_status_from_the_outbox(any_db: Database) -> 
         items = {i.user_id: i for i in s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids)))}
         s.expunge_all()
     window = "outside WeChat 48-hour window (no message from the user)"
-    outbox.deliver_many(database, [outbox.Delivery(items[u], {"messages": []}) for u in ("w1", "w2")])
+    outbox.deliver_many(
+        database, [outbox.Delivery(items[u], {"messages": []}) for u in ("w1", "w2")]
+    )
     outbox.deliver(database, items["o1"], {"messages": []})
     outbox.settle(database, items["o2"].id, OutboxStatus.UNDELIVERABLE, window)
     outbox.settle(database, items["o3"].id, OutboxStatus.UNDELIVERABLE, window)
@@ -292,7 +294,9 @@ def test_timeline_times_every_final_status_from_the_outbox(any_db: Database) -> 
         s.execute(update(Alert).where(Alert.id == alert_id).values(published_at=published))
         for user, second in {"w1": 2, "w2": 4, "o1": 3, "o2": 6, "o3": 9}.items():
             when = published + timedelta(seconds=second)
-            times = {"settled_at": when} | ({"delivered_at": when} if user in ("w1", "w2", "o1") else {})
+            times = {"settled_at": when} | (
+                {"delivered_at": when} if user in ("w1", "w2", "o1") else {}
+            )
             s.execute(
                 update(OutboxItem)
                 .where(OutboxItem.alert_id == alert_id, OutboxItem.user_id == user)
