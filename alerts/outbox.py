@@ -81,6 +81,7 @@ def settle(
     """Give a claimed row a final status (``delivered`` rows should use :func:`deliver`)."""
     if status not in FINAL:
         raise ValueError(f"not a final status: {status}")
+    now = utcnow()
     with database.session() as s:
         _update_row(
             s,
@@ -88,7 +89,8 @@ def settle(
             status=status,
             last_error=(error or None) and error[:300],
             lease_until=None,
-            delivered_at=utcnow() if status == OutboxStatus.DELIVERED else None,
+            delivered_at=now if status == OutboxStatus.DELIVERED else None,
+            settled_at=now,
         )
 
 
@@ -139,6 +141,7 @@ def deliver_many(database: Database, deliveries: list[Delivery]) -> int:
                 .values(
                     status=OutboxStatus.DELIVERED,
                     delivered_at=now,
+                    settled_at=now,
                     lease_until=None,
                     last_error=None,
                 )
@@ -170,6 +173,7 @@ def deliver(
                 item.id,
                 status=OutboxStatus.DELIVERED,
                 delivered_at=now,
+                settled_at=now,
                 lease_until=None,
                 last_error=None,
             )

@@ -5,9 +5,11 @@ Everything here reads the outbox and subscription tables; nothing is written. Th
 WeChat template-message quota comes through one port, :data:`RemainingQuota`
 (``() -> int | None``; ``None`` means unknown), which the caller passes in.
 
-The outbox records a time only for delivered rows (``delivered_at``); rows that ended
-undeliverable, failed or cancelled carry no time, so the timeline shows deliveries and the
-other outcomes are counted, with their reasons.
+The timeline has one cumulative series per channel and final status (delivered,
+undeliverable, failed, cancelled) that occurs, timed by when each row settled
+(``settled_at``; ``delivered_at`` for delivered rows settled before that column existed, so
+older undelivered rows are counted but not on the timeline). The milestones are about
+deliveries only.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, or_, sele
 from sqlalchemy.orm import Session
 
 from alerts.models import Alert, OutboxItem, OutboxStatus, Subscription
+from alerts.outbox import FINAL
 from core.clock import as_utc, utcnow
 
 # The remaining WeChat template messages for today, or None when unknown.
 RemainingQuota = Callable[[], int | None]
 
 MILESTONES = (50, 90, 100)
+
 # Timeline bucket sizes in seconds; the smallest that gives at most MAX_BUCKETS points.
 BUCKETS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
 MAX_BUCKETS = 120
@@ -94,7 +98,8 @@ class Milestone(BaseModel):
 
 
 class Series(BaseModel):
-    """Cumulative count of one channel's rows in one status at each time of the timeline."""
+    """Cumulative count of one channel's rows in one final status at each time of the
+    timeline."""
 
     channel: str
     status: OutboxStatus
@@ -301,31 +306,48 @@ def bucket_size(span_s: float) -> int:
     return BUCKETS[-1]
 
 
-def _timeline(session: Session, alert_id: int, published: datetime | None) -> Timeline:
-    """Cumulative deliveries per channel, in buckets from the publishing time."""
-    last = as_utc(
-        session.scalar(select(func.max(OutboxItem.delivered_at)).where(_delivered(alert_id)))
+def _settled_at() -> Any:
+    """When a row reached its final status; ``delivered_at`` for rows settled before
+    ``settled_at`` existed (the migration copies it; this covers rows of older code)."""
+    return func.coalesce(OutboxItem.settled_at, OutboxItem.delivered_at)
+
+
+def _settled(alert_id: int) -> Any:
+    """Alert rows of ``alert_id`` in a final status with a known time."""
+    return and_(
+        OutboxItem.alert_id == alert_id,
+        OutboxItem.kind == "alert",
+        OutboxItem.status.in_(FINAL),
+        _settled_at().is_not(None),
     )
+
+
+def _timeline(session: Session, alert_id: int, published: datetime | None) -> Timeline:
+    """Cumulative rows per channel and final status, in buckets from the publishing time."""
+    last = session.scalar(select(func.max(_settled_at())).where(_settled(alert_id)))
+    if isinstance(last, str):  # SQLite may return MAX() of COALESCE() as text
+        last = datetime.fromisoformat(last)
+    last = as_utc(last)
     if published is None or last is None:
         return Timeline(bucket_s=1, seconds=[], series=[])
     size = bucket_size(max((last - published).total_seconds(), 0.0))
-    offset = (_epoch(session, OutboxItem.delivered_at) - int(published.timestamp())) / size
+    offset = (_epoch(session, _settled_at()) - int(published.timestamp())) / size
     index = cast(func.floor(offset), Integer)
-    per: dict[str, dict[int, int]] = {}
-    for channel, i, n in session.execute(
-        select(OutboxItem.channel, index, func.count())
-        .where(_delivered(alert_id))
-        .group_by(OutboxItem.channel, index)
+    per: dict[tuple[str, OutboxStatus], dict[int, int]] = {}
+    for channel, status, i, n in session.execute(
+        select(OutboxItem.channel, OutboxItem.status, index, func.count())
+        .where(_settled(alert_id))
+        .group_by(OutboxItem.channel, OutboxItem.status, index)
     ):
-        per.setdefault(channel, {})[max(int(i), 0)] = int(n)
+        per.setdefault((channel, OutboxStatus(status)), {})[max(int(i), 0)] = int(n)
     buckets = max((i for by in per.values() for i in by), default=0) + 1
     series = []
-    for channel in sorted(per):
+    for channel, status in sorted(per, key=lambda k: (k[0], FINAL.index(k[1]))):
         running, counts = 0, [0]
         for i in range(buckets):
-            running += per[channel].get(i, 0)
+            running += per[channel, status].get(i, 0)
             counts.append(running)
-        series.append(Series(channel=channel, status=OutboxStatus.DELIVERED, counts=counts))
+        series.append(Series(channel=channel, status=status, counts=counts))
     return Timeline(bucket_s=size, seconds=[i * size for i in range(buckets + 1)], series=series)
 
 

@@ -5,7 +5,14 @@
 window.Dashboard = (() => {
   const $ = (id) => document.getElementById(id);
   const STATUSES = ["pending", "in_progress", "delivered", "failed", "undeliverable", "cancelled"];
-  const COLORS = { web: "#084a8c", wechat: "#1a6b34" };
+  // One colour per channel and final status; outcomes other than delivered are also dashed.
+  const COLORS = {
+    "web:delivered": "#084a8c", "wechat:delivered": "#1a6b34",
+    "web:undeliverable": "#6a3d9a", "wechat:undeliverable": "#b34700",
+    "web:failed": "#c2185b", "wechat:failed": "#a3162b",
+    "web:cancelled": "#555555", "wechat:cancelled": "#7a6400",
+  };
+  const SPARE = ["#00695c", "#8d4e00", "#37474f", "#880e4f"];
   const REFRESH_MS = 5000;
   const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
   let api = null;
@@ -134,16 +141,20 @@ window.Dashboard = (() => {
     $("dash-retries").textContent = text;
   }
 
+  const seriesName = (s) => `${channelName(s.channel)}·${statusName(s.status)}`;
+  const seriesColor = (s, i) => COLORS[`${s.channel}:${s.status}`] || SPARE[i % SPARE.length];
+  const lastCount = (s) => s.counts[s.counts.length - 1];
+
   function timeline(r) {
     const t = r.timeline;
-    const last = (c) => { const s = t.series.find((x) => x.channel === c); return s ? s.counts[s.counts.length - 1] : 0; };
     const span = t.seconds.length ? t.seconds[t.seconds.length - 1] : 0;
+    const parts = t.series.map((s) => fill(T.series_n, { name: seriesName(s), n: lastCount(s) }));
     $("dash-chart-desc").textContent = t.seconds.length
-      ? fill(T.chart_desc, { span: duration(span), web: last("web"), wechat: last("wechat") })
+      ? fill(T.chart_desc, { span: duration(span), parts: parts.join("，") })
       : T.none_yet;
     const minutes = span > 300;
     const xs = t.seconds.map((s) => (minutes ? s / 60 : s));
-    $("dash-data-head").replaceChildren(row([T.time, ...t.series.map((s) => channelName(s.channel))], true));
+    $("dash-data-head").replaceChildren(row([T.time, ...t.series.map(seriesName)], true));
     const body = $("dash-data-rows");
     body.replaceChildren();
     t.seconds.forEach((s, i) => body.append(row([duration(s), ...t.series.map((x) => String(x.counts[i]))])));
@@ -165,21 +176,22 @@ window.Dashboard = (() => {
         { label: minutes ? T.axis_x_min : T.axis_x_s, stroke: "#1a1a1a", incrs: WHOLE },
         { label: T.axis_y, stroke: "#1a1a1a", incrs: WHOLE },
       ],
-      series: [{}, ...series.map((s) => ({
-        label: `${channelName(s.channel)} ${statusName(s.status)}`,
-        stroke: COLORS[s.channel] || "#5a3d99",
+      series: [{}, ...series.map((s, i) => ({
+        label: seriesName(s),
+        stroke: seriesColor(s, i),
         width: 3,
+        dash: s.status === "delivered" ? undefined : [10, 5],
         points: { show: false },
         paths: window.uPlot.paths.stepped({ align: 1 }),  // a count changes within a bucket
       }))],
     };
     chart = new window.uPlot(opts, [xs, ...series.map((s) => s.counts)], box);
     const legend = el("ul", null, "chart-legend");
-    series.forEach((s) => {
+    series.forEach((s, i) => {
       const li = el("li");
-      const swatch = el("span", null, "swatch");
-      swatch.style.background = COLORS[s.channel] || "#5a3d99";
-      li.append(swatch, ` ${channelName(s.channel)} ${statusName(s.status)}`);
+      const swatch = el("span", null, s.status === "delivered" ? "swatch" : "swatch dashed");
+      swatch.style.borderTopColor = seriesColor(s, i);
+      li.append(swatch, ` ${seriesName(s)}`);
       legend.append(li);
     });
     box.after(legend);

@@ -19,7 +19,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 WEB_USERS = [f"dash-web-{i}" for i in range(6)]
 IN_WINDOW = ["o-dash-in-1", "o-dash-in-2"]
 OUTSIDE = ["o-dash-out-1", "o-dash-out-2"]
-COLORS = {"web": (0x08, 0x4A, 0x8C), "wechat": (0x1A, 0x6B, 0x34)}  # as in dashboard.js
+# Series colours as in dashboard.js: web and WeChat delivered, WeChat undeliverable.
+COLORS = {
+    "web": (0x08, 0x4A, 0x8C),
+    "wechat": (0x1A, 0x6B, 0x34),
+    "wechat_gone": (0xB3, 0x47, 0x00),
+}
 
 
 @pytest.fixture(scope="module")
@@ -176,9 +181,10 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
         cells = page.locator("#reach-rows tr td")
         assert [cells.nth(i).inner_text() for i in range(3)] == ["6", "2", "2"]
         expect(page.locator("#reach-rows")).to_contain_text("48小时内发过消息")
+        # Template messages are off in this stack: the quota port says 0 left today.
         expect(page.locator("#reach-quota")).to_have_text("微信模板消息今天还剩：0 条")
         expect(page.locator("#reach-warning")).to_be_visible()
-        expect(page.locator("#reach-warning")).to_contain_text("有 2 人要用模板消息发送")
+        expect(page.locator("#reach-warning")).to_contain_text("只剩 0 条，不够 2 人用")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         check.screenshot(path=str(SCREENSHOTS / "alert_publish_check.png"))
         violations = serious(run_axe(page))
@@ -215,7 +221,6 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
         assert summary["应送人数"] == "10" and summary["已送达"] == "8"
         assert summary["送达一半用时"] == _half_time(stack, alert["id"]), summary
         assert summary["送达九成用时"] == "还没到" and summary["全部送达用时"] == "还没到"
-        # No template id in this stack: nobody outside the window can be reached today.
         assert summary["微信模板消息今天剩余"] == "0 条"
 
         counts = page.locator("#dash-count-rows")
@@ -240,16 +245,25 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
             f"重试过 {retried} 条，一共多试了 {extra} 次。正在等重试的 {waiting} 条。"
         )
 
-        # The chart: a uPlot canvas with both series drawn, and its data table.
+        # The chart: a uPlot canvas with the three series drawn (the two WeChat subscribers
+        # outside the window ended undeliverable), and its data table.
         expect(page.locator("#dash-chart canvas").first).to_be_visible()
         time.sleep(0.3)  # uPlot draws on the next animation frame
         pixels = _chart_colors(page)
-        assert pixels["web"] > 50 and pixels["wechat"] > 50, pixels
+        assert all(n > 50 for n in pixels.values()), pixels
         page.get_by_text("图表数据").click()  # the chart's data as a table
         last = page.locator("#dash-data-rows tr").last.locator("td").all_inner_texts()
         series = page.locator("#dash-data-head th").all_inner_texts()[1:]
-        assert dict(zip(series, last, strict=True)) == {"网页": "6", "微信": "2"}
-        expect(page.locator("#dash-chart-desc")).to_contain_text("网页已送达 6 人")
+        assert dict(zip(series, last, strict=True)) == {
+            "网页·已送达": "6",
+            "微信·已送达": "2",
+            "微信·送不到": "2",
+        }
+        legend = page.locator("#dashboard .chart-legend li").all_inner_texts()
+        assert [x.strip() for x in legend] == series
+        desc = page.locator("#dash-chart-desc")
+        expect(desc).to_contain_text("网页·已送达 6 人")
+        expect(desc).to_contain_text("微信·送不到 2 人")
 
         page.get_by_text("图表数据").click()  # closed again for the screenshot
         dashboard.screenshot(path=str(SCREENSHOTS / "alert_dashboard.png"))

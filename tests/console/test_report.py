@@ -242,7 +242,8 @@ def test_report_follows_the_outbox_functions(database: Database) -> None:
     assert [(x.code, x.count) for x in r.reasons] == [("user_gone", 1)]
     assert (r.retries.waiting, r.retries.retried) == (1, 0)
     assert r.milestones[0].needed == 2 and r.milestones[0].seconds is None
-    assert [s.counts[-1] for s in r.timeline.series] == [1]
+    # The delivered and the undeliverable row are both on the timeline, by their channel.
+    assert _last_counts(r) == {("web", "delivered"): 1, ("wechat", "undeliverable"): 1}
 
     # Retracting queues a correction for the one who got it; it is counted on its own.
     with database.session() as s:
@@ -251,6 +252,83 @@ def test_report_follows_the_outbox_functions(database: Database) -> None:
         r = report.delivery_report(s, s.get(Alert, alert_id))
     assert r.corrections == {"pending": 1}
     assert r.counts["web"] == {"delivered": 1, "cancelled": 1}
+    assert _last_counts(r) == {
+        ("web", "delivered"): 1,
+        ("web", "cancelled"): 1,
+        ("wechat", "undeliverable"): 1,
+    }
+
+
+def _last_counts(r: report.DeliveryReport) -> dict[tuple[str, str], int]:
+    """The final cumulative count of each timeline series, by (channel, status)."""
+    return {(x.channel, x.status.value): x.counts[-1] for x in r.timeline.series}
+
+
+def test_timeline_times_every_final_status_from_the_outbox(any_db: Database) -> None:
+    """Rows settled through ``alerts.outbox`` at different times make one series per channel
+    and final status, each counting up when its rows settled."""
+    database = any_db
+    for user in ("w1", "w2"):
+        _subscribe(database, "web", user)
+    for user in ("o1", "o2", "o3"):
+        _subscribe(database, "wechat", user, wrote_h_ago=100)
+    alert_id = published_alert(database)
+    ids = outbox.claim(database, 10, lease_s=30)
+    with database.session() as s:
+        items = {i.user_id: i for i in s.scalars(select(OutboxItem).where(OutboxItem.id.in_(ids)))}
+        s.expunge_all()
+    window = "outside WeChat 48-hour window (no message from the user)"
+    outbox.deliver_many(
+        database, [outbox.Delivery(items[u], {"messages": []}) for u in ("w1", "w2")]
+    )
+    outbox.deliver(database, items["o1"], {"messages": []})
+    outbox.settle(database, items["o2"].id, OutboxStatus.UNDELIVERABLE, window)
+    outbox.settle(database, items["o3"].id, OutboxStatus.UNDELIVERABLE, window)
+    with database.session() as s:
+        settled = dict(s.execute(select(OutboxItem.user_id, OutboxItem.settled_at)).all())
+    assert all(settled[u] is not None for u in settled)
+
+    # Spread the settle times so the series count up at known seconds after publishing.
+    published = datetime(2026, 12, 1, 8, 0, 0, tzinfo=timezone.utc)
+    with database.session() as s:
+        s.execute(update(Alert).where(Alert.id == alert_id).values(published_at=published))
+        for user, second in {"w1": 2, "w2": 4, "o1": 3, "o2": 6, "o3": 9}.items():
+            when = published + timedelta(seconds=second)
+            times = {"settled_at": when} | (
+                {"delivered_at": when} if user in ("w1", "w2", "o1") else {}
+            )
+            s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.alert_id == alert_id, OutboxItem.user_id == user)
+                .values(**times)
+            )
+    with database.session() as s:
+        r = report.delivery_report(s, s.get(Alert, alert_id))
+    t = r.timeline
+    assert [(x.channel, x.status) for x in t.series] == [
+        ("web", OutboxStatus.DELIVERED),
+        ("wechat", OutboxStatus.DELIVERED),
+        ("wechat", OutboxStatus.UNDELIVERABLE),
+    ]
+    assert t.seconds[-1] == 10
+    at = {second: i for i, second in enumerate(t.seconds)}
+    web, wechat, gone = t.series
+    assert [web.counts[at[x]] for x in (2, 3, 5, 10)] == [0, 1, 2, 2]
+    assert [wechat.counts[at[x]] for x in (3, 4, 10)] == [0, 1, 1]
+    assert [gone.counts[at[x]] for x in (6, 7, 9, 10)] == [0, 1, 1, 2]
+    # Milestones stay about deliveries: 3 of 5 delivered, so 100 % is never reached.
+    assert [m.seconds for m in r.milestones] == [4.0, None, None]
+
+
+def test_old_delivered_rows_without_settled_at_use_delivered_at(database: Database) -> None:
+    _subscribe(database, "web", "w1")
+    alert_id = published_alert(database)
+    published = datetime(2026, 12, 1, 8, 0, 0, tzinfo=timezone.utc)
+    _seed(database, alert_id, published, {"w1": {"status": DELIVERED, "at": 7}})
+    with database.session() as s:
+        r = report.delivery_report(s, s.get(Alert, alert_id))
+    assert _last_counts(r) == {("web", "delivered"): 1}
+    assert r.timeline.seconds[-1] == 8 and r.timeline.series[0].counts[-2] == 0
 
 
 def test_an_alert_without_deliveries_has_an_empty_report(database: Database) -> None:
