@@ -135,6 +135,9 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 profile: install index model ## py-spy over a short load on a stack of its own: flame graphs and top functions in var/profile/
 	$(PY) scripts/profile_load.py $(PROFILE_ARGS)
 
+bench-load: install index model ## Locust load test (closed 1/20/50 users, open 300): throughput, p50/p95/p99, errors, RSS
+	$(PY) scripts/bench_load.py $(LOAD_ARGS)
+
 system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core from npm
 	@. /etc/os-release 2>/dev/null || true; \
 	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \

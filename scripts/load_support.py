@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -97,23 +98,27 @@ def fixed_costs(target: Target, n: int = 30) -> FixedCosts:
 
 @dataclass
 class LoadResult:
+    """Locust's figures for ``/api/chat`` (latency in ms), and the errors of every request."""
+
     label: str
-    requests: int
-    failures: int
-    rps: float
+    chat_requests: int
+    chat_rps: float
     p50: float
     p95: float
     p99: float
-    chat_requests: int = 0
-    chat_rps: float = 0.0
+    feedback_requests: int
+    feedback_p95: float
+    requests: int
+    rps: float
+    failures: int
 
 
 def run_locust(
     target: Target, label: str, users: int, seconds: int, think_s: float, out: Path
 ) -> LoadResult:
-    """Run the scenario headless; the aggregate figures from Locust's CSV."""
+    """Run the scenario headless; the figures from Locust's CSV."""
     out.mkdir(parents=True, exist_ok=True)
-    prefix = out / label.replace(" ", "_")
+    prefix = out / re.sub(r"[^A-Za-z0-9]+", "_", label)
     spawn = max(1, min(users, 50))
     cmd = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
     cmd += ["-u", str(users), "-r", str(spawn), "-t", f"{seconds}s", "--stop-timeout", "10"]
@@ -124,19 +129,23 @@ def run_locust(
     if not stats.exists():
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise RuntimeError(f"locust wrote no statistics (exit {done.returncode})")
-    rows = list(csv.DictReader(stats.open(encoding="utf-8")))
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    chats = [r for r in rows if r["Name"].startswith("chat:")]
+    rows = {r["Name"]: r for r in csv.DictReader(stats.open(encoding="utf-8"))}
+    empty = {"Request Count": "0", "Requests/s": "0", "95%": "0", "Failure Count": "0"}
+    chat, feedback, total = (
+        rows.get(n, empty) for n in ("/api/chat", "/api/feedback", "Aggregated")
+    )
     return LoadResult(
         label=label,
+        chat_requests=int(chat["Request Count"]),
+        chat_rps=float(chat["Requests/s"]),
+        p50=float(chat.get("50%", 0)),
+        p95=float(chat["95%"]),
+        p99=float(chat.get("99%", 0)),
+        feedback_requests=int(feedback["Request Count"]),
+        feedback_p95=float(feedback["95%"]),
         requests=int(total["Request Count"]),
-        failures=int(total["Failure Count"]),
         rps=float(total["Requests/s"]),
-        p50=float(total["50%"]),
-        p95=float(total["95%"]),
-        p99=float(total["99%"]),
-        chat_requests=sum(int(r["Request Count"]) for r in chats),
-        chat_rps=sum(float(r["Requests/s"]) for r in chats),
+        failures=int(total["Failure Count"]),
     )
 
 
@@ -191,16 +200,19 @@ def cpu_snapshot(target: Target) -> dict[str, float]:
 
 def print_cpu_per_message(
     target: Target, before: dict[str, float], result: LoadResult, seconds: float
-) -> None:
-    """CPU milliseconds each process spent per chat message, and its share of the cores."""
+) -> dict[str, float]:
+    """Print and return the CPU milliseconds each process spent per chat message."""
     if not target.pids or not result.chat_requests:
-        return
+        return {}
     after = cpu_snapshot(target)
     parts = []
+    per_message = {}
     for name in target.pids:
         used = after[name] - before[name]
+        per_message[f"cpu_{name}_ms"] = used * 1000 / result.chat_requests
         parts.append(
             f"{name} {used * 1000 / result.chat_requests:.1f} ms"
             f" ({used / seconds * 100:.0f} % of one core)"
         )
     print("  CPU per chat message: " + ", ".join(parts))
+    return per_message

@@ -56,11 +56,11 @@ class Resident(FastHttpUser):
 
     wait_time = between(0.5 * THINK_S, 1.5 * THINK_S) if THINK_S > 0 else constant(0)
 
-    def _chat(self, sender: str, text: str, name: str) -> list[dict[str, Any]]:
+    def _chat(self, sender: str, text: str) -> list[dict[str, Any]]:
         with self.client.post(
             "/api/chat",
             json={"sender_id": sender, "text": text},
-            name=name,
+            name="/api/chat",
             catch_response=True,
         ) as response:
             if response.status_code != 200:
@@ -82,7 +82,7 @@ class Resident(FastHttpUser):
     @task(6)
     def policy_question(self) -> None:
         sender = self._sender()
-        messages = self._chat(sender, random.choice(QUESTIONS), "chat: policy")
+        messages = self._chat(sender, random.choice(QUESTIONS))
         if messages and random.random() < 1 / 3:
             self._think()
             last = messages[-1]
@@ -93,7 +93,7 @@ class Resident(FastHttpUser):
                 "answer_text": str(last.get("text") or "")[:2000],
             }
             with self.client.post(
-                "/api/feedback", json=body, name="feedback", catch_response=True
+                "/api/feedback", json=body, name="/api/feedback", catch_response=True
             ) as response:
                 if response.status_code != 201:
                     response.failure(f"status {response.status_code}")
@@ -101,13 +101,13 @@ class Resident(FastHttpUser):
     @task(1)
     def meal_guide(self) -> None:
         sender = self._sender()
-        messages = self._chat(sender, GUIDE_TRIGGER, "chat: guide")
+        messages = self._chat(sender, GUIDE_TRIGGER)
         for _ in range(GUIDE_TURNS - 1):
             buttons = [b for m in messages for b in m.get("buttons") or []]
             if not buttons:
                 return
             self._think()
-            messages = self._chat(sender, str(buttons[0]["payload"]), "chat: guide")
+            messages = self._chat(sender, str(buttons[0]["payload"]))
 
     @task(1)
     def scam_check(self) -> None:
@@ -115,8 +115,8 @@ class Resident(FastHttpUser):
         for number, text in enumerate(SCAM_TURNS):
             if number:
                 self._think()
-            self._chat(sender, text, "chat: scam check")
+            self._chat(sender, text)
 
     @task(1)
     def greeting(self) -> None:
-        self._chat(self._sender(), "你好", "chat: greeting")
+        self._chat(self._sender(), "你好")
