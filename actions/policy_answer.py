@@ -23,6 +23,7 @@ from actions.answers import (
 from actions.base import ActionServices, ServicedAction
 from actions.choices import load_answers
 from actions.knowledge_answer import TOP_K, KnowledgeAnswer
+from actions.offload import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,8 @@ class ActionAnswerPolicy(ServicedAction):
             if doc is None:
                 dispatcher.utter_message(response="utter_switch_ask")
                 return events
-            related = [
-                h.document for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
-            ]
+            found = await off_loop(retriever.search, doc.title, top_k=TOP_K + 1, topics=topics)
+            related = [h.document for h in found.hits]
             say_entry(
                 dispatcher,
                 doc,
@@ -97,8 +97,15 @@ class ActionAnswerPolicy(ServicedAction):
                 SlotSet("low_confidence_count", 0.0),
             ]
 
-        reply = knowledge_answer(self.services).respond(
-            dispatcher, tracker, text, domain, intent=intent
+        # The whole answer (up to three searches, then the bubbles) runs in the retrieval
+        # pool; the dispatcher is this call's own, so nothing else touches it meanwhile.
+        reply = await off_loop(
+            knowledge_answer(self.services).respond,
+            dispatcher,
+            tracker,
+            text,
+            domain,
+            intent=intent,
         )
         log.info(
             "knowledge answer: entry %s, referred %s, scam warning %s, place %s",
