@@ -131,6 +131,7 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
 	$(RASA_PY) scripts/bench_action_validation.py
+	$(PY) scripts/bench_long_conversation.py
 
 profile: install index model ## py-spy over a short load on a stack of its own: flame graphs and top functions in var/profile/
 	$(PY) scripts/profile_load.py $(PROFILE_ARGS)

@@ -75,6 +75,8 @@ def show(row: dict[str, float | int | str]) -> None:
         print(
             f"  chat {q} {ms:6.0f} ms = {ms / hello:5.1f} x Rasa 你好 = {ms / health:6.0f} x /healthz"
         )
+    if row.get("failure_kinds"):
+        print(f"  errors: {row['failure_kinds']}")
     fb = float(row["feedback_p95"])
     print(
         f"  feedback p95 {fb:.0f} ms = {fb / hello:.2f} x Rasa 你好 = {fb / health:.0f} x /healthz"
@@ -130,7 +132,7 @@ def baseline(rev: str, argv: list[str]) -> list[dict[str, float | int | str]]:
         out = Path(tmp) / "rows.json"
         print(f"== before: {rev} ({_describe(rev)})", flush=True)
         cmd = [sys.executable, str(root / "scripts" / "bench_load.py"), *argv, "--json", str(out)]
-        subprocess.run(cmd, cwd=root, check=True)
+        subprocess.run(cmd, cwd=root, check=False)  # exit 1 = errors counted, still figures
         return list(json.loads(out.read_text()))
 
 
@@ -149,8 +151,10 @@ def compare(before: list[Row], after: list[Row]) -> None:
     for old, new in zip(before, after, strict=True):
         parts = []
         for key in ("chat_rps", "p50", "p95", "p99"):
-            o = float(old[key]) / float(old["rasa_hello_ms"])
-            n = float(new[key]) / float(new["rasa_hello_ms"])
+            # latency in units of the run's Rasa 你好 time; throughput in its inverse
+            power = 1 if key == "chat_rps" else -1
+            o = float(old[key]) * float(old["rasa_hello_ms"]) ** power
+            n = float(new[key]) * float(new["rasa_hello_ms"]) ** power
             raw = float(new[key]) / max(float(old[key]), 1e-9)
             parts.append(f"{key} {raw:.2f} (normalised {n / max(o, 1e-9):.2f})")
         print(

@@ -111,6 +111,7 @@ class LoadResult:
     requests: int
     rps: float
     failures: int
+    failure_kinds: str = ""
 
 
 def run_locust(
@@ -119,7 +120,9 @@ def run_locust(
     """Run the scenario headless; the figures from Locust's CSV."""
     out.mkdir(parents=True, exist_ok=True)
     prefix = out / re.sub(r"[^A-Za-z0-9]+", "_", label)
-    spawn = max(1, min(users, 50))
+    # Closed loop: everyone at once. Open model: arrivals spread over one think time, as
+    # residents would come (not 300 requests in the first second).
+    spawn = max(1, min(users, 50)) if think_s <= 0 else max(1.0, users / think_s)
     cmd = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary"]
     cmd += ["-u", str(users), "-r", str(spawn), "-t", f"{seconds}s", "--stop-timeout", "10"]
     cmd += ["--host", target.app_url, "--csv", str(prefix), "--loglevel", "WARNING"]
@@ -146,7 +149,16 @@ def run_locust(
         requests=int(total["Request Count"]),
         rps=float(total["Requests/s"]),
         failures=int(total["Failure Count"]),
+        failure_kinds=_failure_kinds(Path(f"{prefix}_failures.csv")),
     )
+
+
+def _failure_kinds(path: Path) -> str:
+    """``name: error xN`` for each kind of failure Locust counted."""
+    if not path.exists():
+        return ""
+    rows = csv.DictReader(path.open(encoding="utf-8"))
+    return "; ".join(f"{r['Name']}: {r['Error']} x{r['Occurrences']}" for r in rows)
 
 
 def rss_mb(pid: int) -> float:
