@@ -25,6 +25,7 @@ import httpx
 import yaml
 from bench_support import ROOT
 
+from core.senders import web_sender
 from tests.support.stack import Stack
 
 
@@ -75,15 +76,19 @@ def main() -> int:
             with httpx.Client(timeout=60) as client:
                 for text in cycle[:3]:  # warm-up
                     timed_chat(client, stack, f"warm-{uuid.uuid4().hex[:8]}", text)
-                fresh_tracker = tracker_ms(client, stack, f"warm-{uuid.uuid4().hex[:8]}")
+                fresh_tracker = tracker_ms(
+                    client, stack, web_sender(f"warm-{uuid.uuid4().hex[:8]}")
+                )
                 for turn in range(args.turns):
                     text = cycle[turn % len(cycle)]
                     long_ms.append(timed_chat(client, stack, sender, text))
                     twin_ms.append(timed_chat(client, stack, f"twin-{turn}-{sender}", text))
-                long_tracker = tracker_ms(client, stack, sender)
-                first_tracker = tracker_ms(client, stack, f"twin-0-{sender}")
-            events = stored_events(stack, sender)
-            first_events = stored_events(stack, f"twin-0-{sender}")
+                # Rasa knows the web page's sender under the app's channel prefix.
+                rasa_id, rasa_twin = web_sender(sender), web_sender(f"twin-0-{sender}")
+                long_tracker = tracker_ms(client, stack, rasa_id)
+                first_tracker = tracker_ms(client, stack, rasa_twin)
+            events = stored_events(stack, rasa_id)
+            first_events = stored_events(stack, rasa_twin)
         finally:
             stack.stop()
     w = args.window
