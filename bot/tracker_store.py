@@ -184,8 +184,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         (rewind/undo need the whole history)."""
         row = self.SQLEvent
         query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        users = [r.id for r in query.filter(row.type_name == "user").with_entities(row.id)]
-        reverted = query.filter(row.type_name.in_(REVERTING)).count()
+        kinds = query.with_entities(row.id, row.type_name).all()  # two small columns
+        users = [i for i, kind in kinds if kind == "user"]
+        reverted = any(kind in REVERTING for _, kind in kinds)
         if len(users) <= RECENT_TURNS or reverted:
             return _load(query.all()), False
         state_rows = query.filter(row.type_name.in_(STATE), row.id < users[-RECENT_TURNS]).all()
