@@ -34,6 +34,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot import action_validation
 from core.database import UnusableSQLite, prepare_sqlite
@@ -146,9 +148,26 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             **kwargs,
         )
         if sqlite:
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            self.engine.dispose()  # connections made while starting get the pragmas too
+            self._pool_sqlite()
         self._verify(url)
+
+    def _pool_sqlite(self) -> None:
+        """Keep SQLite connections open between messages, with the pragmas set.
+
+        SQLAlchemy 1.4 (Rasa's) opens and closes a file database's connection for every
+        session; with WAL, closing the last connection checkpoints the log and deletes it, an
+        fsync each time. A small pool keeps one open (Rasa's server is one thread).
+        """
+        started: sa.engine.Engine = self.engine  # type: ignore[has-type]
+        started.dispose()
+        self.engine = sa.create_engine(
+            started.url,
+            poolclass=QueuePool,
+            pool_size=2,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _verify(self, url: str) -> None:
         shown = make_url(url).render_as_string(hide_password=True)
