@@ -34,6 +34,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run-rasa run-app
 .PHONY: help install migrate run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
+.PHONY: profile bench-load
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -130,6 +131,13 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
 	$(RASA_PY) scripts/bench_action_validation.py
+	$(PY) scripts/bench_long_conversation.py
+
+profile: install index model ## py-spy over a short load on a stack of its own: flame graphs and top functions in var/profile/
+	$(PY) scripts/profile_load.py $(PROFILE_ARGS)
+
+bench-load: install index model ## Locust load test (closed 1/20/50 users, open 300): throughput, p50/p95/p99, errors, RSS
+	$(PY) scripts/bench_load.py $(LOAD_ARGS)
 
 system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core and uplot from npm
 	@. /etc/os-release 2>/dev/null || true; \
