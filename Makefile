@@ -34,6 +34,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run-rasa run-app
 .PHONY: help install migrate run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
+.PHONY: profile bench-load
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -130,8 +131,15 @@ bench: install index model ## Benchmarks: print speed and memory numbers
 	$(PY) scripts/bench_dialogue.py
 	$(PY) scripts/bench_alerts.py
 	$(RASA_PY) scripts/bench_action_validation.py
+	$(PY) scripts/bench_long_conversation.py
 
-system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core from npm
+profile: install index model ## py-spy over a short load on a stack of its own: flame graphs and top functions in var/profile/
+	$(PY) scripts/profile_load.py $(PROFILE_ARGS)
+
+bench-load: install index model ## Locust load test (closed 1/20/50 users, open 300): throughput, p50/p95/p99, errors, RSS
+	$(PY) scripts/bench_load.py $(LOAD_ARGS)
+
+system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core and uplot from npm
 	@. /etc/os-release 2>/dev/null || true; \
 	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
 	  *) echo "system-deps knows Debian and Ubuntu only. Install yourself: Chromium as /usr/bin/chromium, the font WenQuanYi Micro Hei, Node.js with npm; then run 'npm ci'."; exit 1;; esac; \
@@ -146,7 +154,7 @@ system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgr
 	  echo "Ubuntu's chromium package is a snap wrapper: using Playwright's Chromium as /usr/bin/chromium"; \
 	  $(VENV)/bin/playwright install --with-deps chromium >/dev/null || exit 1; \
 	  $$sudo ln -sf "$$($(PY) -c 'from playwright.sync_api import sync_playwright as p; s = p().start(); print(s.chromium.executable_path); s.stop()')" /usr/bin/chromium; fi
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+	@test -f node_modules/axe-core/axe.min.js -a -f node_modules/uplot/package.json || npm ci --no-audit --no-fund --silent
 
 clean: ## Remove built artefacts (keeps environments)
 	rm -rf var/index var/models var/screenshots

@@ -36,7 +36,9 @@ def _desk(action: ServicedAction) -> AlertDesk:
 
 
 class ActionSubscribeAlerts(ServicedAction):
-    """Subscribes the user of this conversation on its channel (district if given)."""
+    """Subscribes the user of this conversation on its channel, with their district when
+    they named one the bot knows (a ``district`` entity, or the district they gave the meal
+    guide: the same names, 高新区 and not 开发区); otherwise for every district."""
 
     def name(self) -> str:
         return "action_subscribe_alerts"
@@ -45,7 +47,7 @@ class ActionSubscribeAlerts(ServicedAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         desk = _desk(self)
-        district = _entity(tracker, "district")
+        district = _entity(tracker, "district") or tracker.get_slot("meal_district")
         if district not in desk.districts():
             district = None
         changed = await asyncio.to_thread(desk.subscribe, tracker.sender_id, district)
@@ -98,19 +100,23 @@ class ActionFraudAlert(ServicedAction):
             "alert_body": alert.body if kind == "alert" else alert.retract_note,
             "alert_kind": kind,
         }
-        if kind == "correction":
-            response = (
-                "utter_alert_correction_note" if values["alert_body"] else "utter_alert_correction"
+        for response in _alert_responses(kind, bool(values["alert_body"])):
+            dispatcher.utter_message(
+                response=response,
+                alert_code=values["alert_code"],
+                alert_title=values["alert_title"],
+                alert_body=values["alert_body"],
             )
-        else:
-            response = "utter_fraud_alert"
-        dispatcher.utter_message(
-            response=response,
-            alert_code=values["alert_code"],
-            alert_title=values["alert_title"],
-            alert_body=values["alert_body"],
-        )
         return [SlotSet(name, values[name]) for name in ALERT_SLOTS]
+
+
+def _alert_responses(kind: str, has_note: bool) -> tuple[str, ...]:
+    """The bubbles of a pushed alert or correction: the message itself, then (alerts only)
+    how to check it with its public code, and always how to unsubscribe, last."""
+    if kind == "correction":
+        first = "utter_alert_correction_note" if has_note else "utter_alert_correction"
+        return (first, "utter_alert_correction_unsubscribe")
+    return ("utter_fraud_alert", "utter_fraud_alert_check", "utter_fraud_alert_unsubscribe")
 
 
 class ActionExplainAlert(ServicedAction):

@@ -221,6 +221,12 @@ class KnowledgeAnswer:
             )
             return reply
         self.refer(dispatcher, text, result, domain, intent=intent, place=place)
+        self._referred(reply, result)
+        return reply
+
+    def _referred(self, reply: Reply, result: SearchResult) -> None:
+        """Note a referral: nothing was said, but its nearest entry gives the next
+        follow-up its subject."""
         reply.referred = True
         near = self.best_entry(result)
         reply.events += [
@@ -228,7 +234,6 @@ class KnowledgeAnswer:
             SlotSet("last_entry_id", None),
             SlotSet("near_entry_id", near.id if near is not None else None),
         ]
-        return reply
 
     def _before_search(
         self, dispatcher: CollectingDispatcher, text: str, intent: str

@@ -23,6 +23,7 @@ from actions.answers import (
 from actions.base import ActionServices, ServicedAction
 from actions.choices import load_answers
 from actions.knowledge_answer import TOP_K, KnowledgeAnswer
+from actions.offload import off_loop
 
 log = logging.getLogger(__name__)
 
@@ -53,52 +54,23 @@ class ActionAnswerPolicy(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        retriever = retriever_of(self.services)
-        settings = self.services.settings
-        corpus = retriever.corpus
         events: list[dict[str, Any]] = [SlotSet("entry_id", None), SlotSet("topic", None)]
         message = tracker.latest_message or {}
         text = str(message.get("text") or "")
         intent = str((message.get("intent") or {}).get("name") or "")
 
-        entry_id = decode_entry_id(_latest_entity(tracker, "entry_id") or "")
         if text.startswith("/"):
-            doc = corpus.by_id.get(entry_id) if entry_id else None
-            related: list[Any] = []
-            part = _latest_entity(tracker, "part")
-            if doc is not None and part:
-                return events + self._say_part(dispatcher, doc, part, domain)
-            if doc is None:
-                topic = _latest_entity(tracker, "topic") or load_answers()["intent_topic"].get(
-                    intent
-                )
-                default = load_answers()["topic_default"].get(topic or "")
-                doc = corpus.by_id.get(default or "")
-                topics = {topic} if topic else None
-            else:
-                topics = None
-            if doc is None:
-                dispatcher.utter_message(response="utter_switch_ask")
-                return events
-            related = [
-                h.document for h in retriever.search(doc.title, top_k=TOP_K + 1, topics=topics).hits
-            ]
-            say_entry(
-                dispatcher,
-                doc,
-                corpus,
-                hotline=settings.hotline,
-                buttons=related_buttons(related, domain, exclude=[doc.id]),
-                domain=domain,
-            )
-            return events + [
-                SlotSet("last_entry_id", doc.id),
-                SlotSet("last_simple", None),
-                SlotSet("low_confidence_count", 0.0),
-            ]
+            return events + await self._answer_payload(dispatcher, tracker, domain, intent)
 
-        reply = knowledge_answer(self.services).respond(
-            dispatcher, tracker, text, domain, intent=intent
+        # The whole answer (up to three searches, then the bubbles) runs in the retrieval
+        # pool; the dispatcher is this call's own, so nothing else touches it meanwhile.
+        reply = await off_loop(
+            knowledge_answer(self.services).respond,
+            dispatcher,
+            tracker,
+            text,
+            domain,
+            intent=intent,
         )
         log.info(
             "knowledge answer: entry %s, referred %s, scam warning %s, place %s",
@@ -108,6 +80,47 @@ class ActionAnswerPolicy(ServicedAction):
             reply.place.name if reply.place else None,
         )
         return events + reply.events
+
+    async def _answer_payload(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        intent: str,
+    ) -> list[dict[str, Any]]:
+        """A button payload: that entry (or its part), or the topic's overview entry."""
+        retriever = retriever_of(self.services)
+        corpus = retriever.corpus
+        entry_id = decode_entry_id(_latest_entity(tracker, "entry_id") or "")
+        doc = corpus.by_id.get(entry_id) if entry_id else None
+        part = _latest_entity(tracker, "part")
+        if doc is not None and part:
+            return self._say_part(dispatcher, doc, part, domain)
+        if doc is None:
+            topic = _latest_entity(tracker, "topic") or load_answers()["intent_topic"].get(intent)
+            default = load_answers()["topic_default"].get(topic or "")
+            doc = corpus.by_id.get(default or "")
+            topics = {topic} if topic else None
+        else:
+            topics = None
+        if doc is None:
+            dispatcher.utter_message(response="utter_switch_ask")
+            return []
+        found = await off_loop(retriever.search, doc.title, top_k=TOP_K + 1, topics=topics)
+        related = [h.document for h in found.hits]
+        say_entry(
+            dispatcher,
+            doc,
+            corpus,
+            hotline=self.services.settings.hotline,
+            buttons=related_buttons(related, domain, exclude=[doc.id]),
+            domain=domain,
+        )
+        return [
+            SlotSet("last_entry_id", doc.id),
+            SlotSet("last_simple", None),
+            SlotSet("low_confidence_count", 0.0),
+        ]
 
     def _say_part(
         self, dispatcher: CollectingDispatcher, doc: Any, part: str, domain: dict[str, Any]

@@ -17,6 +17,7 @@ from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
 from actions.forms import GuideFormValidation
+from actions.offload import off_loop
 
 PAID = "已经转了"
 ASKED_SECRETS = frozenset({"password", "code", "card"})
@@ -91,7 +92,7 @@ class ActionScamCheckResult(ServicedAction):
                     response="utter_scam_never_share",
                     json_message={"citations": citations(never, corpus)},
                 )
-            matched = self._matching_scams(tracker, channel)
+            matched = await self._matching_scams(tracker, channel)
             if matched:
                 say_entry(
                     dispatcher,
@@ -112,13 +113,13 @@ class ActionScamCheckResult(ServicedAction):
             ),
         ]
 
-    def _matching_scams(self, tracker: Tracker, channel: str | None) -> list[Any]:
+    async def _matching_scams(self, tracker: Tracker, channel: str | None) -> list[Any]:
         retriever = retriever_of(self.services)
         corpus = retriever.corpus
         story = str(tracker.get_slot("scam_story") or "")
         found: list[Any] = []
         if story:
-            result = retriever.search(story, top_k=4, topics={"scam"})
+            result = await off_loop(retriever.search, story, top_k=4, topics={"scam"})
             if result.confident:
                 found = [h.document for h in result.hits if h.document.kind == "entry"]
         fallback = load_answers()["scam_check"]["by_channel"].get(channel or "")

@@ -232,7 +232,9 @@ def retract(session: Session, actor: Actor, alert_id: int, note: str) -> tuple[A
             OutboxItem.kind == "alert",
             OutboxItem.status == OutboxStatus.PENDING,
         )
-        .values(status=OutboxStatus.CANCELLED, last_error="retracted before delivery")
+        .values(
+            status=OutboxStatus.CANCELLED, last_error="retracted before delivery", settled_at=now
+        )
     )
     reached = session.execute(
         select(OutboxItem.subscription_id, OutboxItem.channel, OutboxItem.user_id).where(

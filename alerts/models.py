@@ -113,6 +113,8 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When the row reached a final status (delivered, undeliverable, failed or cancelled).
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Receipt(Base):
@@ -132,4 +134,29 @@ class Receipt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Fan-out (issue 15): the stored render this receipt delivered, and when its turn went
+    # into the subscriber's Rasa conversation (NULL: not yet; done before their next turn).
+    render_id: Mapped[int | None] = mapped_column(ForeignKey("alert_renders.id"), nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AlertRender(Base):
+    """The bot's answer to one alert (or its correction) for one district, rendered once.
+
+    ``messages`` are the bot messages every subscriber of that district receives;
+    ``events`` are the events of that Rasa turn, appended to a subscriber's conversation
+    before their next turn (alerts/context.py) so that follow-up questions about the alert
+    work there. ``district`` is ``""`` for subscribers who gave none.
+    """
+
+    __tablename__ = "alert_renders"
+    __table_args__ = (UniqueConstraint("alert_id", "kind", "district", name="uq_alert_render"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # alert | correction
+    district: Mapped[str] = mapped_column(String(16), default="")
+    messages: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,7 @@ def settle(
     """Give a claimed row a final status (``delivered`` rows should use :func:`deliver`)."""
     if status not in FINAL:
         raise ValueError(f"not a final status: {status}")
+    now = utcnow()
     with database.session() as s:
         _update_row(
             s,
@@ -87,11 +89,75 @@ def settle(
             status=status,
             last_error=(error or None) and error[:300],
             lease_until=None,
-            delivered_at=utcnow() if status == OutboxStatus.DELIVERED else None,
+            delivered_at=now if status == OutboxStatus.DELIVERED else None,
+            settled_at=now,
         )
 
 
-def deliver(database: Database, item: OutboxItem, payload: dict[str, object]) -> bool:
+@dataclass(frozen=True)
+class Delivery:
+    """One receipt to write: the row, what was pushed, and (fan-out) the render it came
+    from, whose turn is not yet in the subscriber's conversation."""
+
+    item: OutboxItem
+    payload: dict[str, object]
+    render_id: int | None = None
+
+
+def _receipt(d: Delivery, now: datetime) -> dict[str, Any]:
+    return {
+        "idempotency_key": d.item.idempotency_key,
+        "alert_id": d.item.alert_id,
+        "kind": d.item.kind,
+        "channel": d.item.channel,
+        "user_id": d.item.user_id,
+        "payload": d.payload,
+        "created_at": now,
+        "render_id": d.render_id,
+        # Without a render the bot's own turn recorded the alert in the conversation.
+        "recorded_at": None if d.render_id is not None else now,
+    }
+
+
+def deliver_many(database: Database, deliveries: list[Delivery]) -> int:
+    """Write the receipts of many rows and mark them delivered, in one transaction (one
+    commit for a whole batch instead of one per subscriber).
+
+    When any receipt already exists (another attempt got there first), the batch is rolled
+    back and written one row at a time with :func:`deliver`, which skips that one.
+
+    Returns:
+        The number of receipts written.
+    """
+    if not deliveries:
+        return 0
+    now = utcnow()
+    try:
+        with database.session() as s:
+            s.execute(insert(Receipt), [_receipt(d, now) for d in deliveries])
+            s.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id.in_([d.item.id for d in deliveries]))
+                .values(
+                    status=OutboxStatus.DELIVERED,
+                    delivered_at=now,
+                    settled_at=now,
+                    lease_until=None,
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return len(deliveries)
+    except IntegrityError:
+        return sum(deliver(database, d.item, d.payload, d.render_id) for d in deliveries)
+
+
+def deliver(
+    database: Database,
+    item: OutboxItem,
+    payload: dict[str, object],
+    render_id: int | None = None,
+) -> bool:
     """Write the receipt and mark the row delivered, in one transaction.
 
     Returns:
@@ -101,22 +167,13 @@ def deliver(database: Database, item: OutboxItem, payload: dict[str, object]) ->
     now = utcnow()
     try:
         with database.session() as s:
-            s.add(
-                Receipt(
-                    idempotency_key=item.idempotency_key,
-                    alert_id=item.alert_id,
-                    kind=item.kind,
-                    channel=item.channel,
-                    user_id=item.user_id,
-                    payload=payload,
-                    created_at=now,
-                )
-            )
+            s.execute(insert(Receipt), [_receipt(Delivery(item, payload, render_id), now)])
             _update_row(
                 s,
                 item.id,
                 status=OutboxStatus.DELIVERED,
                 delivered_at=now,
+                settled_at=now,
                 lease_until=None,
                 last_error=None,
             )

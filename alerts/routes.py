@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from alerts import lifecycle
+from alerts import lifecycle, report
 from alerts.catalog import load_catalog
 from alerts.deps import ReceiptWatcherDep, StreamStartDep
 from alerts.models import Alert, AlertStatus, OutboxItem, OutboxStatus
@@ -27,7 +28,7 @@ from alerts.stream import live_events
 from core import audit
 from core.clock import as_utc
 from core.database import Database
-from core.deps import DatabaseDep, SettingsDep
+from core.deps import DatabaseDep, SettingsDep, service
 from core.limits import refusals
 from core.operators import AlertViewer, Officer, client_ip
 
@@ -41,6 +42,11 @@ live = APIRouter(prefix="/api", tags=["web chat"])
 ScamType = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
 District = Annotated[str, Field(min_length=1, max_length=16)]
 AlertId = Annotated[int, Path(ge=1, le=2**31)]
+# The remaining WeChat template quota of today (``alerts.report.RemainingQuota``), stored by
+# the composition root as ``template_quota``; without one the quota is unknown.
+TemplateQuotaDep = Annotated[
+    report.RemainingQuota | None, Depends(service("template_quota", optional=True))
+]
 
 
 class DraftRequest(BaseModel):
@@ -276,10 +282,49 @@ def retract(
 def get_alert(alert_id: AlertId, database: DatabaseDep, op: AlertViewer) -> AlertView:
     """One alert with its delivery counts."""
     with database.session() as s:
-        alert = s.get(Alert, alert_id)
-        if alert is None:
-            raise HTTPException(status_code=404, detail="no such alert")
-        return _view(alert, lifecycle.delivery_counts(s, alert.id))
+        return _view(_alert(s, alert_id), lifecycle.delivery_counts(s, alert_id))
+
+
+def _alert(s: Session, alert_id: int) -> Alert:
+    alert = s.get(Alert, alert_id)
+    if alert is None:
+        raise HTTPException(status_code=404, detail="no such alert")
+    return alert
+
+
+def _quota(port: report.RemainingQuota | None) -> int | None:
+    """Today's remaining template quota; unknown (None, logged) when the port fails."""
+    try:
+        return (port or report.unknown_quota)()
+    except Exception:
+        log.exception("the remaining WeChat template quota could not be read")
+        return None
+
+
+@api.get("/{alert_id}/reach", response_model=report.Reach)
+def reach(
+    alert_id: AlertId, database: DatabaseDep, op: AlertViewer, settings: SettingsDep,
+    quota: TemplateQuotaDep,
+) -> report.Reach:  # fmt: skip
+    """Who the alert reaches if published now: web, WeChat inside and outside the window,
+    and whether today's template quota covers the rest."""
+    with database.session() as s:
+        return report.reach(
+            s,
+            _alert(s, alert_id),
+            window_h=settings.alerts.wechat_window_h,
+            template_quota=_quota(quota),
+        )
+
+
+@api.get("/{alert_id}/report", response_model=report.DeliveryReport)
+def delivery_report(
+    alert_id: AlertId, database: DatabaseDep, op: AlertViewer, quota: TemplateQuotaDep
+) -> report.DeliveryReport:
+    """The delivery dashboard: counts, reasons, retries, 50/90/100 % times, timeline."""
+    with database.session() as s:
+        alert = _alert(s, alert_id)
+        return report.delivery_report(s, alert, template_quota=_quota(quota))
 
 
 @api.get("/{alert_id}/deliveries", response_model=list[DeliveryView])

@@ -1,8 +1,16 @@
 """The delivery worker: claims outbox rows and delivers each through the bot.
 
-For each row the worker triggers ``EXTERNAL_fraud_alert`` in the subscriber's Rasa
-conversation (so the alert becomes part of that conversation and follow-up questions work),
-then pushes the returned bot messages on the subscriber's channel:
+For each row the worker takes the bot's answer to the alert and makes the alert part of
+the subscriber's Rasa conversation (so follow-up questions work), in one of two ways:
+
+* fan-out (the default, ``YINFA_ALERTS_FANOUT=true``): the alert is rendered once per
+  (alert, kind, district) (alerts/fanout.py); the receipt names the render, and its turn is
+  appended to the conversation before the subscriber's next message (alerts/context.py).
+  Web receipts of one claimed batch are written in one transaction;
+* per subscriber (``false``, kept for the benchmark's comparison): ``EXTERNAL_fraud_alert``
+  is triggered in every subscriber's conversation, one full Rasa turn each.
+
+Then it pushes the bot messages on the subscriber's channel:
 
 * web: the receipt row *is* the push; ``GET /api/events`` streams it to the page;
 * wechat: within 48 hours of the user's last message the customer-service message API
@@ -21,16 +29,32 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 
+from alerts.fanout import (
+    EXTERNAL_INTENT,
+    Renderer,
+    TrackerEvents,
+    Triggering,
+    alert_entities,
+)
 from alerts.lifecycle import is_live, receipt_exists
 from alerts.models import Alert, OutboxItem, OutboxStatus, Subscription
 from alerts.notify import Notifier
-from alerts.outbox import claim, deliver, retry_later, settle
+from alerts.outbox import Delivery, claim, deliver, deliver_many, retry_later, settle
 from alerts.subscriptions import within_window
+from alerts.wechat_delivery import (
+    WINDOW_CLOSED,
+    Undeliverable,
+    WeChatRenderer,
+    WeChatSender,
+    WindowClosed,
+    wechat_errcode,
+    wechat_final_reason,
+)
 from alerts.wechat_reach import TemplateRoute, TemplatesPaused, defer_until
 from core.database import Database
 from core.messages import BotMessage
@@ -38,70 +62,7 @@ from core.settings import AlertSettings
 
 log = logging.getLogger(__name__)
 
-EXTERNAL_INTENT = "EXTERNAL_fraud_alert"
-
-# WeChat error codes after which a message can never be delivered (the same codes as
-# ``channels.wechat.customer_service``, which alerts may not import).
-OUTSIDE_WINDOW = 45015  # the user has not written within 48 hours
-USER_GONE = frozenset({43004, 40003})  # unsubscribed / invalid openid
-# Customer-service messages refused for the window (45015) or the 20 messages a window
-# allows (45047): a template message may still reach the user.
-WINDOW_CLOSED = frozenset({OUTSIDE_WINDOW, 45047})
-
-
-class Triggering(Protocol):
-    """The part of ``core.conversation.Conversation`` the worker uses."""
-
-    async def trigger(
-        self, sender_id: str, intent: str, entities: dict[str, object] | None = None
-    ) -> list[BotMessage]: ...
-
-
-class WeChatSender(Protocol):
-    """Sends one text to a WeChat user (``channels.wechat.customer_service``).
-
-    Contract: a failed ``send_text`` raises an exception whose ``errcode`` attribute is
-    WeChat's error code: :data:`OUTSIDE_WINDOW` when the 48-hour window is closed, one of
-    :data:`USER_GONE` when the user is gone, any other code (or none) for anything else.
-    The worker decides by ``errcode`` alone (:func:`wechat_final_reason`), never by the
-    exception's class. ``CustomerServiceClient`` keeps this contract: everything it raises
-    is a ``WeChatAPIError``, whose constructor always sets ``errcode`` (0 when the transport
-    failed), including its subclasses ``OutsideServiceWindow`` (45015) and
-    ``UserUnreachable`` (43004/40003).
-    """
-
-    async def send_text(self, openid: str, text: str) -> None: ...
-
-
-WeChatRenderer = Callable[[Sequence[BotMessage]], list[str]]
-
-
-class Undeliverable(Exception):
-    """This row can never be delivered; the reason is recorded."""
-
-
-class WindowClosed(Undeliverable):
-    """WeChat refused the customer-service message before any part went out."""
-
-
-def wechat_errcode(exc: BaseException) -> int:
-    """The WeChat error code an exception carries (0 when it has none)."""
-    return int(getattr(exc, "errcode", 0) or 0)
-
-
-def wechat_final_reason(exc: BaseException) -> str | None:
-    """Why a failed WeChat send can never succeed, or ``None`` when a retry may.
-
-    Only the ``errcode`` attribute counts, so ``OutsideServiceWindow``, ``UserUnreachable``,
-    their base ``WeChatAPIError``, any subclass of them and test doubles are all classified
-    the same way for the same code.
-    """
-    code = wechat_errcode(exc)
-    if code == OUTSIDE_WINDOW:
-        return f"WeChat {OUTSIDE_WINDOW}: outside the 48-hour window"
-    if code in USER_GONE:
-        return f"WeChat {code}: user unsubscribed or unknown"
-    return None
+__all__ = ["EXTERNAL_INTENT", "DeliveryWorker", "TrackerEvents", "Triggering"]
 
 
 class DeliveryWorker:
@@ -110,7 +71,8 @@ class DeliveryWorker:
     Args:
         database: the app database.
         conversation: triggers the external intent in Rasa.
-        settings: batch size, concurrency, lease, backoff.
+        settings: batch size, concurrency, lease, backoff, fan-out or per subscriber.
+        tracker: Rasa's tracker events API; needed for fan-out.
         wechat: WeChat customer-service sender; without it WeChat rows are retried.
         wechat_renderer: bot messages to WeChat text parts.
         wechat_templates: template messages for subscribers outside the window; without
@@ -125,6 +87,7 @@ class DeliveryWorker:
         conversation: Triggering,
         settings: AlertSettings,
         *,
+        tracker: TrackerEvents | None = None,
         wechat: WeChatSender | None = None,
         wechat_renderer: WeChatRenderer | None = None,
         wechat_templates: TemplateRoute | None = None,
@@ -140,6 +103,11 @@ class DeliveryWorker:
         self.wechat_renderer = wechat_renderer
         self.wechat_templates = wechat_templates
         self.notifier = notifier
+        self.renderer: Renderer | None = None
+        if settings.fanout:
+            if tracker is None:
+                raise ValueError("fan-out needs Rasa's tracker events API (tracker=...)")
+            self.renderer = Renderer(database, conversation, tracker)
         self.name = name or f"{socket.gethostname()}-{id(self):x}"
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self.delivered = 0
@@ -150,8 +118,22 @@ class DeliveryWorker:
             claim, self.database, self.settings.batch_size, self.settings.lease_s
         )
         if ids:
-            await asyncio.gather(*(self._guarded(i) for i in ids))
+            batch: list[Delivery] = []
+            await asyncio.gather(*(self._guarded(i, batch) for i in ids))
+            await self._flush(batch)
         return len(ids)
+
+    async def _flush(self, batch: list[Delivery]) -> None:
+        """Write the batch's web receipts in one transaction, then wake their streams.
+
+        If this fails (or the process dies first), no receipt of the batch exists and its
+        rows are claimed again when their lease ends: nothing is lost or doubled.
+        """
+        if not batch:
+            return
+        await asyncio.to_thread(deliver_many, self.database, batch)
+        for delivery in batch:
+            self._delivered(delivery.item)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; sleeps ``poll_s`` when nothing is due."""
@@ -167,10 +149,10 @@ class DeliveryWorker:
                     await asyncio.wait_for(stop.wait(), timeout=self.settings.poll_s)
         log.info("delivery worker %s stopped", self.name)
 
-    async def _guarded(self, item_id: int) -> None:
+    async def _guarded(self, item_id: int, batch: list[Delivery]) -> None:
         async with self._semaphore:
             try:
-                await self.deliver_one(item_id)
+                await self.deliver_one(item_id, batch)
             except Exception:
                 log.exception("delivery of outbox row %s crashed", item_id)
 
@@ -211,8 +193,12 @@ class DeliveryWorker:
             return OutboxStatus.CANCELLED
         return None
 
-    async def deliver_one(self, item_id: int) -> str:
-        """Deliver one claimed row; returns its new status."""
+    async def deliver_one(self, item_id: int, batch: list[Delivery] | None = None) -> str:
+        """Deliver one claimed row; returns its new status.
+
+        With ``batch``, a web row's receipt is queued there for :meth:`_flush` (and the row
+        stays claimed until then); other rows are written at once.
+        """
         loaded = await asyncio.to_thread(self._load, item_id)
         if loaded is None:
             return "missing"
@@ -231,14 +217,8 @@ class DeliveryWorker:
             return verdict
         if item.channel == "wechat" and (held := await self._wechat_hold(item, sub)):
             return held
-        entities: dict[str, object] = {
-            "alert_code": alert.public_code,
-            "alert_title": alert.title,
-            "alert_body": alert.body if item.kind == "alert" else (alert.retract_note or ""),
-            "alert_kind": item.kind,
-        }
         try:
-            messages = await self.conversation.trigger(sub.sender_id, EXTERNAL_INTENT, entities)
+            messages, render_id = await self._bot_messages(item, alert, sub)
         except Exception as exc:  # RasaUnavailable and transport errors: try again later
             return await self._retry(item, f"bot: {exc}"[:300])
         payload: dict[str, Any] = {
@@ -258,11 +238,34 @@ class DeliveryWorker:
                 return OutboxStatus.UNDELIVERABLE
             except Exception as exc:
                 return await self._retry(item, f"wechat: {exc}"[:300])
-        await asyncio.to_thread(deliver, self.database, item, payload)
+        delivery = Delivery(item, payload, render_id)
+        if batch is not None and item.channel == "web":
+            batch.append(delivery)
+            return OutboxStatus.DELIVERED
+        await asyncio.to_thread(deliver, self.database, item, payload, render_id)
+        self._delivered(item)
+        return OutboxStatus.DELIVERED
+
+    def _delivered(self, item: OutboxItem) -> None:
         self.delivered += 1
         if self.notifier is not None:
             self.notifier.notify(f"{item.channel}:{item.user_id}")
-        return OutboxStatus.DELIVERED
+
+    async def _bot_messages(
+        self, item: OutboxItem, alert: Alert, sub: Subscription
+    ) -> tuple[Sequence[BotMessage], int | None]:
+        """The bot's answer for this row, and the render it came from.
+
+        Fan-out: the stored render (its turn enters the conversation before the
+        subscriber's next message). Else one Rasa turn in this subscriber's conversation,
+        which records the alert there at once (no render id).
+        """
+        if self.renderer is None:
+            entities = alert_entities(alert, item.kind)
+            messages = await self.conversation.trigger(sub.sender_id, EXTERNAL_INTENT, entities)
+            return messages, None
+        rendered = await self.renderer.get(alert, item.kind, sub.district)
+        return rendered.messages, rendered.id
 
     def _in_window(self, sub: Subscription) -> bool:
         return self.wechat is not None and within_window(sub, self.settings.wechat_window_h)

@@ -18,12 +18,15 @@ from rasa_sdk.executor import ActionExecutor
 from actions import scam_desk
 from actions.base import ActionServices, build_executor
 from actions.policy_answer import knowledge_answer
+from alerts.context import AlertContext
 from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
+from alerts.report import RemainingQuota
 from alerts.stream import ReceiptWatcher, StreamGate
-from alerts.wechat_reach import TemplateRoute, templates_enabled
-from alerts.worker import DeliveryWorker, Triggering, WeChatRenderer
+from alerts.wechat_delivery import WeChatRenderer
+from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
+from alerts.worker import DeliveryWorker
 from app import schema
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.deps import build_channel
@@ -71,6 +74,7 @@ class Services:
     stream_gate: StreamGate
     authenticate: Authenticator  # who is signed in: the console's sessions
     scam_desk: ScamDesk  # the bot's scam check, for the console
+    template_quota: RemainingQuota  # WeChat template messages left today, for the console
 
 
 def open_database(settings: Settings) -> Database:
@@ -138,19 +142,29 @@ def template_route(
     return TemplateRoute(sender, settings.wechat_template, database)
 
 
+def template_quota(settings: Settings, database: Database) -> RemainingQuota:
+    """Template messages left today (``alerts.wechat_reach``); 0 while templates are off,
+    because then nobody outside the 48-hour window can be reached."""
+    if not templates_enabled(settings):
+        return lambda: 0
+    return lambda: remaining_template_quota(database, settings).remaining
+
+
 def delivery_worker(
     settings: Settings,
     database: Database,
-    conversation: Triggering,
+    conversation: Conversation,
     wechat: CustomerServiceClient | None,
     notifier: Notifier | None = None,
     name: str | None = None,
 ) -> DeliveryWorker:
-    """The alert delivery worker, inside the app or in ``python -m alerts worker``."""
+    """The alert delivery worker, inside the app or in ``python -m alerts worker``; its
+    renders are read back from Rasa's tracker events API of the conversation's client."""
     return DeliveryWorker(
         database,
         conversation,
         settings.alerts,
+        tracker=conversation.rasa,
         wechat=wechat,
         wechat_renderer=wechat_renderer(settings.hotline),
         wechat_templates=template_route(settings, database, wechat),
@@ -175,7 +189,11 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
     database = open_database(settings)
     retriever = Retriever.load(settings)
     rasa = rasa_client(settings)
-    conversation = Conversation(rasa, max_chars=settings.max_text_chars)
+    conversation = Conversation(
+        rasa,
+        max_chars=settings.max_text_chars,
+        before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
+    )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
     )
@@ -207,6 +225,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         stream_gate=stream_gate(settings),
         authenticate=session_operator,
         scam_desk=scam_desk,
+        template_quota=template_quota(settings, database),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None

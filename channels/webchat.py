@@ -127,7 +127,7 @@ async def chat(
 
 
 @router.post("/feedback", status_code=201)
-async def feedback(body: FeedbackRequest, database: DatabaseDep) -> dict[str, bool]:
+def feedback(body: FeedbackRequest, database: DatabaseDep) -> dict[str, bool]:
     """Store 有用/没用 for one answer in the app database."""
     with database.session() as s:
         s.add(

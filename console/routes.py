@@ -37,10 +37,23 @@ def console_page() -> FileResponse:
     return FileResponse(STATIC / "console.html", media_type="text/html", headers=PAGE_HEADERS)
 
 
+# Served name -> file under static/ (the chart library is vendored: ``console.vendor``).
+STATIC_FILES = {
+    "console.js": "console.js",
+    "console.css": "console.css",
+    "dashboard.js": "dashboard.js",
+    "uPlot.iife.min.js": "vendor/uPlot.iife.min.js",
+    "uPlot.min.css": "vendor/uPlot.min.css",
+}
+StaticName = Literal[
+    "console.js", "console.css", "dashboard.js", "uPlot.iife.min.js", "uPlot.min.css"
+]
+
+
 @page.get("/operator/static/{name}")
-def console_static(name: Literal["console.js", "console.css"]) -> FileResponse:
+def console_static(name: StaticName) -> FileResponse:
     kind = "text/javascript" if name.endswith(".js") else "text/css"
-    return FileResponse(STATIC / name, media_type=kind, headers=PAGE_HEADERS)
+    return FileResponse(STATIC / STATIC_FILES[name], media_type=kind, headers=PAGE_HEADERS)
 
 
 # --- auth -------------------------------------------------------------------------------

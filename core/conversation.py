@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from core.messages import BotMessage, attach_citations
 from core.rasa_client import RasaClient, RasaUnavailable
@@ -20,11 +21,20 @@ class Conversation:
         rasa: client of the Rasa server.
         max_chars: user text longer than this is refused by the channels before it gets here;
             the core cuts defensively as well.
+        before_turn: awaited with the conversation id before each user turn goes to Rasa
+            (fanned-out fraud alerts are attached to the conversation there); it must not
+            raise.
     """
 
-    def __init__(self, rasa: RasaClient, max_chars: int = 500) -> None:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        max_chars: int = 500,
+        before_turn: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.rasa = rasa
         self.max_chars = max_chars
+        self.before_turn = before_turn
 
     async def send(self, sender_id: str, text: str) -> list[BotMessage]:
         """Redact personal numbers, send the text to Rasa, convert its answer.
@@ -38,6 +48,8 @@ class Conversation:
         cleaned = redact(text[: self.max_chars])
         if cleaned.changed:
             log.info("redacted %s from message of %s", sorted(cleaned.kinds), sender_id)
+        if self.before_turn is not None:
+            await self.before_turn(sender_id)
         raw = await self.rasa.send_message(sender_id, cleaned.text)
         return attach_citations([BotMessage.from_rasa(m) for m in raw])
 

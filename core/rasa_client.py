@@ -1,4 +1,4 @@
-"""HTTP client for the Rasa server: REST channel, trigger_intent and status."""
+"""HTTP client for the Rasa server: REST channel, trigger_intent, tracker events and status."""
 
 from __future__ import annotations
 
@@ -63,6 +63,29 @@ class RasaClient:
             json={"name": intent, "entities": entities or {}},
         )
         return list(data.get("messages") or [])
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """The events of a conversation since its last restart (``GET .../tracker``)."""
+        data = await self._request(
+            "GET",
+            f"/conversations/{sender_id}/tracker",
+            params={"include_events": "AFTER_RESTART"},
+        )
+        return list(data.get("events") or [])
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation without running the bot (``POST .../tracker/events``).
+
+        Rasa starts the conversation's session first when it has none, and runs no side
+        effects (no bot message is sent anywhere). The answer carries no events, so it stays
+        small however long the conversation is.
+        """
+        await self._request(
+            "POST",
+            f"/conversations/{sender_id}/tracker/events",
+            params={"include_events": "NONE"},
+            json=events,
+        )
 
     async def status(self) -> dict[str, Any]:
         """Rasa's ``/status``: includes ``model_file`` when a model is loaded."""

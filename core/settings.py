@@ -32,6 +32,9 @@ class AlertSettings(BaseModel):
         max_attempts: after this many failed attempts a row is marked ``failed``.
         backoff_base_s / backoff_max_s: retry delay ``base * 2**(attempt-1)``, capped.
         wechat_window_h: WeChat's customer-service window after the user's last message.
+        fanout: render each alert once per district and append its turn to every
+            subscriber's conversation (issue 15); ``false``: one Rasa turn per subscriber,
+            the old path, kept for the benchmark's comparison.
     """
 
     worker: Literal["inline", "off"] = "inline"
@@ -43,6 +46,7 @@ class AlertSettings(BaseModel):
     backoff_base_s: float = Field(default=2.0, ge=0)
     backoff_max_s: float = Field(default=300.0, ge=0)
     wechat_window_h: float = Field(default=48.0, gt=0)
+    fanout: bool = True
 
 
 class WeChatTemplateSettings(BaseModel):
@@ -55,6 +59,8 @@ class WeChatTemplateSettings(BaseModel):
         title_field / body_field / code_field / check_field: the template's keys
             (``thing1`` ...) that get the alert's title, its body, its public code and the
             line "how to check it"; an empty name leaves that part out.
+        unsubscribe_field: the key that gets "不想收了，回复 退订" (every alert says how to
+            stop them); empty leaves it out, for a template without a fifth field.
         field_max_chars: characters per field; WeChat documents 20 for ``thing`` fields
             (longer values are refused with 47003), so texts are cut to fit.
         daily_quota: template messages the account may send per day (WeChat: 100,000
@@ -67,6 +73,7 @@ class WeChatTemplateSettings(BaseModel):
     body_field: str = "thing2"
     code_field: str = "character_string3"
     check_field: str = "thing4"
+    unsubscribe_field: str = "thing5"
     field_max_chars: int = Field(default=20, ge=5, le=200)
     daily_quota: int = Field(default=100_000, ge=0)
     quota_reset: time = time(0, 0)

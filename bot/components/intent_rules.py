@@ -58,6 +58,18 @@ PROTECTED = frozenset(
         "shared_personal_data",
     }
 )
+# Someone in contact with the writer, pressing them now.
+_PRESSED_NOW_RE = re.compile(
+    r"有人|上门|上俺家|上我家|来家|到家里|推销|让我|让俺|非让|非要我|逼我|逼俺|催我|催俺|"
+    r"认识|网友|带我|带俺|拉我|拉俺"
+)
+SUBSCRIPTION = frozenset({"subscribe_alerts", "unsubscribe_alerts"})
+# Longer than any way of only asking to (un)subscribe.
+LONG_CHARS = 15
+_SUBSCRIPTION_RE = re.compile(
+    r"订|提醒|推送|通知|消息|预警|警报|不想收|别再?发|发给|给俺发|给我发|名单|骗|ding|tixing|tuiding",
+    re.I,
+)
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
 # Small talk that may carry a real question ("好的，那俺能去吗"); help and bot_challenge are
 # questions by nature ("你都能干啥", "你是机器人吗") and keep their intent.
@@ -66,7 +78,13 @@ SMALL_TALK = frozenset({"affirm", "deny", "greet", "thank"})
 
 def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     """The corrected intent and the reason, or ``None`` to keep ``intent``."""
-    if not text or text.startswith("/") or intent in PROTECTED:
+    if not text or text.startswith("/"):
+        return None
+    if intent in SUBSCRIPTION and len(text) > LONG_CHARS and not _SUBSCRIPTION_RE.search(text):
+        # A long message that names no alert or subscription ("退休以后想学书法…怎么报名")
+        # is a question the classifier mistook for "订阅".
+        return "ask_policy", "no subscription named"
+    if intent in PROTECTED:
         return None
     if intent in {"verify_alert", "ask_alert_meaning"}:
         return None if _ALERT_RE.search(text) else ("ask_policy", "no alert named")
@@ -84,7 +102,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
             return "ask_policy", "a privacy worry"
         if general:
             return "ask_fraud_tips", "scams in general"
-        if _about_a_practice(signal.strong + signal.weak):
+        if _about_a_practice(signal.strong + signal.weak, text):
             return "ask_policy", "a scam practice: warn, then answer"
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
@@ -95,7 +113,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return "ask_policy", "which number to call"
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
-        practice = _about_a_practice(signal.strong + signal.weak)
+        practice = _about_a_practice(signal.strong + signal.weak, text)
         if (describing or intent != "ask_fraud_tips") and not general and not practice:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)
@@ -115,6 +133,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     return None
 
 
-def _about_a_practice(cues: tuple[str, ...]) -> bool:
-    """Whether every scam cue is of a product or practice, none of a contact scam."""
-    return bool(cues) and set(cues) <= PRACTICE_CUES
+def _about_a_practice(cues: tuple[str, ...], text: str) -> bool:
+    """Whether every scam cue is of a product or practice, none of a contact scam, and
+    nobody is pressing the writer now ("今天有人上俺家推销保健品，非让俺交钱")."""
+    return bool(cues) and set(cues) <= PRACTICE_CUES and not _PRESSED_NOW_RE.search(text)

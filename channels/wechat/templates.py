@@ -33,6 +33,7 @@ class TemplateTexts:
     correction_title: str
     correction_body: str
     check: str
+    unsubscribe: str
 
 
 @lru_cache
@@ -43,7 +44,7 @@ def load_template_texts(path: Path = TEXTS_FILE) -> TemplateTexts:
         ValueError: a text is missing or empty.
     """
     raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("alert_template") or {}
-    names = ("alert_title", "correction_title", "correction_body", "check")
+    names = ("alert_title", "correction_title", "correction_body", "check", "unsubscribe")
     missing = [n for n in names if not str(raw.get(n) or "").strip()]
     if missing:
         raise ValueError(f"texts.yml alert_template lacks: {', '.join(missing)}")
@@ -88,6 +89,7 @@ def template_data(
         }
     values[settings.code_field] = code
     values[settings.check_field] = texts.check.format(code=code)
+    values[settings.unsubscribe_field] = texts.unsubscribe
     return {
         field: {"value": shorten(value, settings.field_max_chars)}
         for field, value in values.items()

@@ -1,4 +1,5 @@
 // Operator console: search with keyboard, scam check, alerts, audit log.
+// The alert officers' publish check and delivery dashboard are in dashboard.js.
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -216,11 +217,18 @@
       const add = (label, fn) => { const b = el("button", label); b.type = "button"; b.addEventListener("click", fn); actions.append(b, " "); };
       if (me.role === "alert_officer") {
         if (a.status === "draft") add(T.approve, () => step(a.id, "approve"));
-        if (a.status === "approved") add(T.publish, () => step(a.id, "publish"));
+        if (a.status === "approved") {
+          add(T.publish, () => Dashboard.checkPublish(a, async () => {
+            if (await step(a.id, "publish")) await Dashboard.showReport(a);
+          }).catch((e) => window.alert(T.error + e.message)));
+        }
         if (a.status === "published") add(T.retract, () => {
           const note = window.prompt(T.retract_note, "");
           if (note !== null) step(a.id, "retract", { note });
         });
+      }
+      if (a.status === "published" || a.status === "retracted") {
+        add(T.report, () => Dashboard.showReport(a).catch((e) => window.alert(T.error + e.message)));
       }
       add(T.detail, () => showDeliveries(a.id));
       tr.append(actions);
@@ -228,9 +236,11 @@
     });
   }
   async function step(id, action, body) {
+    let ok = true;
     try { await api("POST", `/api/operator/alerts/${id}/${action}`, body); }
-    catch (e) { window.alert(T.error + e.message); }
+    catch (e) { ok = false; window.alert(T.error + e.message); }
     loadAlerts();
+    return ok;
   }
   async function showDeliveries(id) {
     const rows = await api("GET", `/api/operator/alerts/${id}/deliveries?limit=200`);
@@ -273,5 +283,6 @@
   }
 
   // --- start -----------------------------------------------------------------------------
+  Dashboard.init({ api, texts: T });
   api("GET", "/api/operator/me").then(showApp).catch(() => {});
 })();

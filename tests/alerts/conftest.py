@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -17,22 +19,63 @@ OFFICER_B = lifecycle.Actor("officer_b", "alert_officer")
 
 
 class ScriptedBot:
-    """Stands in for ``Conversation.trigger``; can fail the first calls."""
+    """Stands in for ``Conversation.trigger`` and Rasa's tracker events API; can fail the
+    first calls (triggers and appends alike). Conversations are kept as event lists."""
 
     def __init__(self, failures: int = 0) -> None:
         self.calls: list[tuple[str, str, dict[str, object]]] = []
+        self.appends: list[str] = []
+        self.conversations: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.failures = failures
 
-    async def trigger(
-        self, sender_id: str, intent: str, entities: dict[str, object] | None = None
-    ) -> list[BotMessage]:
-        self.calls.append((sender_id, intent, dict(entities or {})))
+    def _maybe_fail(self) -> None:
         if self.failures > 0:
             self.failures -= 1
             from core.rasa_client import RasaUnavailable
 
             raise RasaUnavailable("scripted failure")
-        return [BotMessage(text=f"【防骗提醒】{entities.get('alert_title') if entities else ''}")]
+
+    async def trigger(
+        self, sender_id: str, intent: str, entities: dict[str, object] | None = None
+    ) -> list[BotMessage]:
+        self.calls.append((sender_id, intent, dict(entities or {})))
+        self._maybe_fail()
+        values = dict(entities or {})
+        text = f"【防骗提醒】{values.get('alert_title', '')}"
+        self.conversations[sender_id] += [
+            {"event": "user", "timestamp": 1.0, "parse_data": {"intent": {"name": intent}}},
+            {"event": "action", "timestamp": 1.0, "name": "action_fraud_alert"},
+            {"event": "bot", "timestamp": 1.0, "text": text},
+            *(
+                {"event": "slot", "timestamp": 1.0, "name": k, "value": v}
+                for k, v in values.items()
+            ),
+            {"event": "action", "timestamp": 1.0, "name": "action_listen"},
+        ]
+        return [BotMessage(text=text)]
+
+    async def tracker_events(self, sender_id: str) -> list[dict[str, Any]]:
+        return list(self.conversations.get(sender_id, ()))
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        self.appends.append(sender_id)
+        self._maybe_fail()
+        self.conversations[sender_id] += events
+
+    def slot(self, sender_id: str, name: str) -> object:
+        """The last value of a slot in a conversation, as Rasa would have it."""
+        value = None
+        for event in self.conversations.get(sender_id, ()):
+            if event.get("event") == "slot" and event.get("name") == name:
+                value = event.get("value")
+        return value
+
+
+def worker(database: Database, bot: ScriptedBot, settings: AlertSettings, **kw: Any) -> Any:
+    """A delivery worker on the scripted bot (fan-out unless the settings say otherwise)."""
+    from alerts.worker import DeliveryWorker
+
+    return DeliveryWorker(database, bot, settings, tracker=bot, **kw)
 
 
 def fast_settings(**overrides: object) -> AlertSettings:

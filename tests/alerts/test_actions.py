@@ -81,8 +81,13 @@ async def test_fraud_alert_shows_only_real_alerts_with_database_texts(database) 
         ActionFraudAlert(services(database)),
         tracker("web:u", "/EXTERNAL_fraud_alert", "EXTERNAL_fraud_alert", ents),
     )
-    assert msgs[0]["response"] == "utter_fraud_alert"
+    assert [m["response"] for m in msgs] == [
+        "utter_fraud_alert",
+        "utter_fraud_alert_check",  # how to check it: "这个提醒是真的吗 YQ…"
+        "utter_fraud_alert_unsubscribe",  # always last: how to stop
+    ]
     assert msgs[0]["alert_title"] == "冒充公检法电话"  # from the database, not the entity
+    assert msgs[1]["alert_code"] == code
     assert {e["name"]: e["value"] for e in events}["alert_code"] == code
     # A typed trigger with an invented code shows nothing official.
     fake = [{"entity": "alert_code", "value": "YQ9999"}]
@@ -127,3 +132,42 @@ def test_actions_are_registered_in_the_executor(database) -> None:  # type: igno
         "action_explain_alert",
         "action_verify_alert",
     } <= names
+
+
+def test_alert_texts_say_how_to_check_and_how_to_stop() -> None:
+    """Issue 15: "这是官方提醒" alone can be copied by a scammer; the public code with the
+    question that checks it cannot. Every alert and correction ends with how to stop."""
+    from pathlib import Path
+
+    import yaml
+
+    from actions.alerts import _alert_responses
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text("utf-8"))
+    text = {name: r[0]["text"] for name, r in domain["responses"].items()}
+    for kind, has_note in (("alert", False), ("correction", False), ("correction", True)):
+        bubbles = [text[name] for name in _alert_responses(kind, has_note)]
+        assert bubbles[-1] == "不想收了，回复 退订"
+        assert "{alert_code}" in "".join(bubbles)
+        assert all("这是官方提醒" not in b for b in bubbles)
+    check = text[_alert_responses("alert", False)[1]]
+    assert check.endswith("这个提醒是真的吗 {alert_code}")
+
+
+async def test_subscribing_keeps_the_district_the_user_gave_the_bot(database) -> None:  # type: ignore[no-untyped-def]
+    """The meal guide's district names are the alerts' districts: an alert for 高新区
+    reaches a resident who told the bot they live there."""
+    from sqlalchemy import select
+
+    from alerts.models import OutboxItem, Subscription
+
+    svc = services(database)
+    await run(ActionSubscribeAlerts(svc), tracker("web:gx", slots={"meal_district": "高新区"}))
+    await run(ActionSubscribeAlerts(svc), tracker("web:kfq", slots={"meal_district": "开发区"}))
+    await run(ActionSubscribeAlerts(svc), tracker("web:kq", slots={"meal_district": "矿区"}))
+    with database.session() as s:
+        got = dict(s.execute(select(Subscription.user_id, Subscription.district)).all())
+    assert got == {"gx": "高新区", "kfq": None, "kq": "矿区"}  # an unknown name: every district
+    published_alert(database, districts=["高新区"])
+    with database.session() as s:
+        assert sorted(s.scalars(select(OutboxItem.user_id))) == ["gx", "kfq"]

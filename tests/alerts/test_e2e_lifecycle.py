@@ -131,7 +131,12 @@ def test_alert_lifecycle_on_web_and_wechat(alert_stack) -> None:  # type: ignore
         wait_until(lambda: any(e["event"] == "alert" for e in reader.events), 15)
         event = next(e for e in reader.events if e["event"] == "alert")
         assert event["data"]["alert_code"] == code
-        assert code in event["data"]["messages"][0]["text"]
+        texts = [m.get("text") or "" for m in event["data"]["messages"]]
+        assert texts[0].startswith("【防骗提醒】") and code not in texts[0]
+        # How to check it, with its code (never only "official"); how to stop, last.
+        assert f"这个提醒是真的吗 {code}" in texts[1]
+        assert texts[-1] == "不想收了，回复 退订"
+        assert "这是官方提醒" not in "".join(texts)
         wait_until(lambda: any(e["event"] == "banner" for e in reader.events), 15)
         banner_event = next(e for e in reader.events if e["event"] == "banner")
         assert banner_event["data"]["banner"]["public_code"] == code
@@ -143,6 +148,10 @@ def test_alert_lifecycle_on_web_and_wechat(alert_stack) -> None:  # type: ignore
         # Follow-up questions in the same conversation.
         meaning = bot_text(stack.chat(WEB_USER, "这个提醒是什么意思"))
         assert "冒充公检法" in meaning and "110" in meaning
+        steps = bot_text(stack.chat(WEB_USER, "我该怎么办"))
+        assert "110" in steps
+        # The check line of the alert, sent back as it stands, verifies it.
+        assert "是真的" in bot_text(stack.chat(WEB_USER, texts[1].splitlines()[-1]))
         assert "是真的" in bot_text(stack.chat("e2e-web-2", f"这个提醒是真的吗 {code}"))
         assert "小心" in bot_text(stack.chat("e2e-web-2", "这个提醒是真的吗 YQ-XXXX"))
 
@@ -174,6 +183,13 @@ def test_alert_lifecycle_on_web_and_wechat(alert_stack) -> None:  # type: ignore
         assert code not in httpx.get(stack.app_url + "/api/alerts/banner", timeout=10).text
         wait_until(lambda: sum(code in t for t in fake_wechat.state.texts()) >= 2, 15)
         assert "撤回" in bot_text(stack.chat("e2e-web-2", f"这个提醒是真的吗 {code}"))
+        # Every alert ends with how to unsubscribe; doing as it says works.
+        assert "不再给您发" in bot_text(stack.chat(WEB_USER, "退订"))
+        assert query(
+            stack,
+            "SELECT active FROM alert_subscriptions WHERE channel = 'web' AND user_id = ?",
+            WEB_USER,
+        ) == [(0,)]
     finally:
         reader.stop()
         worker.stop()

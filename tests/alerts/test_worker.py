@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from alerts import lifecycle, subscriptions
+from alerts.context import AlertContext
 from alerts.models import OutboxItem, Receipt
 from alerts.outbox import claim
 from alerts.worker import DeliveryWorker
@@ -19,6 +20,7 @@ from tests.alerts.conftest import (
     add_subscribers,
     fast_settings,
     published_alert,
+    worker,
 )
 
 RENDER = wechat_renderer("12345")
@@ -37,30 +39,85 @@ def statuses(database) -> dict[str, int]:  # type: ignore[no-untyped-def]
         )
 
 
-async def test_every_web_subscriber_gets_one_receipt_through_the_bot(database) -> None:  # type: ignore[no-untyped-def]
-    add_subscribers(database, 30)
-    published_alert(database)
-    bot = ScriptedBot()
-    await drain(DeliveryWorker(database, bot, fast_settings()))
-    assert statuses(database) == {"delivered": 30}
-    assert len(bot.calls) == 30
-    sender, intent, entities = bot.calls[0]
-    assert sender.startswith("web:user") and intent == "EXTERNAL_fraud_alert"
-    assert set(entities) == {"alert_code", "alert_title", "alert_body", "alert_kind"}
+def receipt_users(database) -> list[str]:  # type: ignore[no-untyped-def]
     with database.session() as s:
-        payload = s.scalars(select(Receipt.payload)).first()
-        assert payload["messages"][0]["text"].startswith("【防骗提醒】")
+        return sorted(s.scalars(select(Receipt.user_id)))
+
+
+def alert_code(database, alert_id: int) -> str:  # type: ignore[no-untyped-def]
+    from alerts.models import Alert
+
+    with database.session() as s:
+        return str(s.get(Alert, alert_id).public_code)
+
+
+async def test_one_render_reaches_every_web_subscriber_and_their_conversation(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 30)
+    code = alert_code(database, published_alert(database))
+    bot = ScriptedBot()
+    await drain(worker(database, bot, fast_settings()))
+    assert statuses(database) == {"delivered": 30}
+    assert len(bot.calls) == 1  # rendered once, in a system conversation
+    sender, intent, entities = bot.calls[0]
+    assert sender.startswith("system:alert-render:") and intent == "EXTERNAL_fraud_alert"
+    assert set(entities) == {"alert_code", "alert_title", "alert_body", "alert_kind"}
+    assert bot.appends == []  # nothing per subscriber in Rasa at delivery time
+    with database.session() as s:
+        receipts = list(s.scalars(select(Receipt)))
+    assert sorted(r.user_id for r in receipts) == [f"user{i:04d}" for i in range(30)]
+    assert {r.payload["messages"][0]["text"] for r in receipts} == {"【防骗提醒】冒充公检法电话"}
+    assert {r.render_id for r in receipts} == {1} and {r.recorded_at for r in receipts} == {None}
+
+    # Before a subscriber's next turn the alert's turn enters their conversation, once.
+    context = AlertContext(database, bot)
+    await context.before_turn("web:user0007")
+    await context.before_turn("web:user0007")
+    assert bot.appends == ["web:user0007"]
+    assert bot.slot("web:user0007", "alert_code") == code
+    assert all("timestamp" not in e for e in bot.conversations["web:user0007"])
+    assert bot.conversations["web:user0007"][0]["event"] == "user"
+    with database.session() as s:
+        recorded = s.scalars(select(Receipt.user_id).where(Receipt.recorded_at.is_not(None)))
+        assert list(recorded) == ["user0007"]
+    await context.before_turn("web:not-a-subscriber")
+    assert bot.appends == ["web:user0007"]
+
+
+async def test_the_old_path_triggers_one_turn_per_subscriber(database) -> None:  # type: ignore[no-untyped-def]
+    add_subscribers(database, 12)
+    code = alert_code(database, published_alert(database))
+    bot = ScriptedBot()
+    await drain(DeliveryWorker(database, bot, fast_settings(fanout=False)))
+    assert statuses(database) == {"delivered": 12}
+    assert sorted(c[0] for c in bot.calls) == [f"web:user{i:04d}" for i in range(12)]
+    assert all(bot.slot(c[0], "alert_code") == code for c in bot.calls)
+    with database.session() as s:  # the trigger recorded it: nothing left to attach
+        assert s.scalar(select(func.count()).where(Receipt.recorded_at.is_(None))) == 0
+    await AlertContext(database, bot).before_turn("web:user0003")
+    assert bot.appends == []
+
+
+def test_fanout_needs_the_tracker_events_api(database) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    with pytest.raises(ValueError, match="tracker events"):
+        DeliveryWorker(database, ScriptedBot(), fast_settings())
 
 
 async def test_two_workers_never_deliver_the_same_row(database) -> None:  # type: ignore[no-untyped-def]
     add_subscribers(database, 60)
     published_alert(database)
     bot = ScriptedBot()
-    a = DeliveryWorker(database, bot, fast_settings(batch_size=7))
-    b = DeliveryWorker(database, bot, fast_settings(batch_size=5))
+    a = worker(database, bot, fast_settings(batch_size=7))
+    b = worker(database, bot, fast_settings(batch_size=5))
     await asyncio.gather(drain(a, 100), drain(b, 100))
     assert statuses(database) == {"delivered": 60}
-    assert len(bot.calls) == 60  # no row was claimed twice
+    assert receipt_users(database) == sorted(f"user{i:04d}" for i in range(60))  # once each
+    assert 1 <= len(bot.calls) <= 2  # each worker renders at most once; one render is stored
+    with database.session() as s:
+        from alerts.models import AlertRender
+
+        assert s.scalar(select(func.count()).select_from(AlertRender)) == 1
     assert a.delivered > 0 and b.delivered > 0
 
 
@@ -68,13 +125,13 @@ async def test_bot_failures_are_retried_then_given_up(database) -> None:  # type
     add_subscribers(database, 1)
     published_alert(database)
     bot = ScriptedBot(failures=2)
-    await drain(DeliveryWorker(database, bot, fast_settings(max_attempts=3)))
+    await drain(worker(database, bot, fast_settings(max_attempts=3)))
     assert statuses(database) == {"delivered": 1}
     assert len(bot.calls) == 3
 
     published_alert(database)
     bot = ScriptedBot(failures=10)
-    await drain(DeliveryWorker(database, bot, fast_settings(max_attempts=3)))
+    await drain(worker(database, bot, fast_settings(max_attempts=3)))
     assert statuses(database) == {"delivered": 1, "failed": 1}
     assert len(bot.calls) == 3
 
@@ -82,10 +139,10 @@ async def test_bot_failures_are_retried_then_given_up(database) -> None:  # type
 async def test_backoff_delays_the_next_attempt(database) -> None:  # type: ignore[no-untyped-def]
     add_subscribers(database, 1)
     published_alert(database)
-    worker = DeliveryWorker(
+    w = worker(
         database, ScriptedBot(failures=1), fast_settings(backoff_base_s=60, backoff_max_s=300)
     )
-    await worker.run_once()
+    await w.run_once()
     with database.session() as s:
         item = s.scalars(select(OutboxItem)).one()
         assert item.status == "pending" and item.attempts == 1
@@ -93,7 +150,7 @@ async def test_backoff_delays_the_next_attempt(database) -> None:  # type: ignor
         from core.clock import as_utc
 
         assert as_utc(item.next_attempt_at) > utcnow() + timedelta(seconds=40)
-    assert await worker.run_once() == 0  # not due yet
+    assert await w.run_once() == 0  # not due yet
 
 
 async def test_a_dead_workers_rows_are_reclaimed_without_a_second_push(database) -> None:  # type: ignore[no-untyped-def]
@@ -115,13 +172,14 @@ async def test_a_dead_workers_rows_are_reclaimed_without_a_second_push(database)
             )
         )
     bot = ScriptedBot()
-    worker = DeliveryWorker(database, bot, fast_settings())
-    assert await worker.run_once() == 0  # leases still running
+    w = worker(database, bot, fast_settings())
+    assert await w.run_once() == 0  # leases still running
     with database.session() as s:
         s.execute(update(OutboxItem).values(lease_until=utcnow() - timedelta(seconds=1)))
-    await drain(worker)
+    await drain(w)
     assert statuses(database) == {"delivered": 3}
-    assert len(bot.calls) == 2  # the already-received row is not pushed again
+    with database.session() as s:  # the already-received row is not pushed again
+        assert s.scalar(select(func.count()).where(Receipt.render_id.is_not(None))) == 2
     with database.session() as s:
         assert s.scalar(select(func.count()).select_from(Receipt)) == 3
 
@@ -146,11 +204,9 @@ async def test_wechat_respects_the_48_hour_window(database) -> None:  # type: ig
     published_alert(database)
     wechat = FakeWeChat()
     bot = ScriptedBot()
-    await drain(
-        DeliveryWorker(database, bot, fast_settings(), wechat=wechat, wechat_renderer=RENDER)
-    )
+    await drain(worker(database, bot, fast_settings(), wechat=wechat, wechat_renderer=RENDER))
     assert [openid for openid, _ in wechat.sent] == ["fresh"]
-    assert [c[0] for c in bot.calls] == ["wechat:fresh"]
+    assert receipt_users(database) == ["fresh"]
     with database.session() as s:
         stale = s.scalars(select(OutboxItem).where(OutboxItem.user_id == "stale")).one()
         assert stale.status == "undeliverable" and "48-hour" in (stale.last_error or "")
@@ -160,7 +216,7 @@ async def test_wechat_45015_is_recorded_as_not_deliverable(database) -> None:  #
     subscriptions.subscribe(database, "wechat", "o1")
     published_alert(database)
     await drain(
-        DeliveryWorker(
+        worker(
             database,
             ScriptedBot(),
             fast_settings(),
@@ -177,11 +233,11 @@ async def test_retraction_sends_corrections_only_to_receivers(database) -> None:
     add_subscribers(database, 4)
     alert_id = published_alert(database)
     bot = ScriptedBot()
-    worker = DeliveryWorker(database, bot, fast_settings(batch_size=2))
-    await worker.run_once()  # two of four received it
+    w = worker(database, bot, fast_settings(batch_size=2))
+    await w.run_once()  # two of four received it
     with database.session() as s:
         lifecycle.retract(s, OFFICER_A, alert_id, "")
-    await drain(worker)
+    await drain(w)
     with database.session() as s:
         kinds = dict(
             s.execute(
@@ -191,13 +247,23 @@ async def test_retraction_sends_corrections_only_to_receivers(database) -> None:
             ).all()
         )
     assert kinds == {"alert": 2, "correction": 2}
-    assert [c[2]["alert_kind"] for c in bot.calls[-2:]] == ["correction", "correction"]
+    assert [c[2]["alert_kind"] for c in bot.calls] == ["alert", "correction"]  # one render each
+    with database.session() as s:
+        got = {
+            k: sorted(s.scalars(select(Receipt.user_id).where(Receipt.kind == k)))
+            for k in ("alert", "correction")
+        }
+    assert got["alert"] == got["correction"]  # corrections go to who received it
+    context = AlertContext(database, bot)
+    for user in got["alert"]:  # their next turn learns both, the correction last
+        await context.before_turn(f"web:{user}")
+        assert bot.slot(f"web:{user}", "alert_kind") == "correction"
 
 
 def test_wechat_failures_are_classified_by_errcode_for_every_exception_class() -> None:
     """The channel's typed exceptions, their subclasses and plain ``errcode`` carriers are
     treated alike; alerts' codes are the channel's codes."""
-    from alerts.worker import OUTSIDE_WINDOW, USER_GONE, wechat_final_reason
+    from alerts.wechat_delivery import OUTSIDE_WINDOW, USER_GONE, wechat_final_reason
     from channels.wechat import customer_service as cs
 
     assert OUTSIDE_WINDOW == cs.OUTSIDE_WINDOW and USER_GONE == cs.USER_GONE

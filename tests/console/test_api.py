@@ -23,6 +23,8 @@ PROTECTED = [
     ("post", "/api/operator/alerts/1/publish"),
     ("post", "/api/operator/alerts/1/retract"),
     ("get", "/api/operator/alerts/1/deliveries"),
+    ("get", "/api/operator/alerts/1/reach"),
+    ("get", "/api/operator/alerts/1/report"),
 ]
 
 

@@ -189,3 +189,11 @@ def test_which_number_to_call_is_a_question_a_person_is_a_handoff() -> None:
     assert names_no_subject("那我打哪个电话问")
     assert guarded_intent("request_human", "我要找人工") is None
     assert guarded_intent("request_human", "能找个真人跟我说说不") is None
+
+
+def test_a_long_question_the_classifier_took_for_a_subscription_is_a_question() -> None:
+    text = "我今年六十八，退休以后想找个地方学学书法，不知道怎么报名，收不收钱"
+    assert guarded_intent("subscribe_alerts", text) == ("ask_policy", "no subscription named")
+    assert guarded_intent("subscribe_alerts", "以后有防骗的提醒，也给俺发一个吧，中不中") is None
+    assert guarded_intent("subscribe_alerts", "dingyue") is None
+    assert guarded_intent("unsubscribe_alerts", "别发了太多了") is None

@@ -27,23 +27,25 @@ from core.clock import TIMEZONE, utcnow
 from core.database import Database
 from core.messages import BotMessage, Button
 from core.settings import Settings, WeChatTemplateSettings
-from tests.alerts.conftest import fast_settings, published_alert
+from tests.alerts.conftest import ScriptedBot, fast_settings, published_alert
 from tests.channels.wechat.conftest import APP_ID, APP_SECRET
 from tests.channels.wechat.fake_wechat_api import FakeWeChatServer
 
 TEMPLATE_ID = "tmpl-fraud-alert"
 
 
-class AlertBot:
-    """Stands in for ``Conversation.trigger``: answers as ``utter_fraud_alert`` does."""
+class AlertBot(ScriptedBot):
+    """Stands in for ``Conversation.trigger`` and Rasa's tracker events API (the fan-out
+    renders the alert once through them): answers as ``utter_fraud_alert`` does."""
 
     def __init__(self) -> None:
-        self.calls: list[str] = []
+        super().__init__()
+        self.rasa = self  # ``Conversation.rasa``: the tracker events API
 
     async def trigger(
         self, sender_id: str, intent: str, entities: dict[str, object] | None = None
     ) -> list[BotMessage]:
-        self.calls.append(sender_id)
+        await super().trigger(sender_id, intent, entities)  # the turn, as Rasa keeps it
         e = entities or {}
         text = f"【防骗提醒】{e.get('alert_title')}\n{e.get('alert_body')}\n提醒编号：{e.get('alert_code')}。"
         buttons = [Button(title="这个提醒是什么意思", payload="/ask_alert_meaning")]
@@ -105,7 +107,10 @@ async def test_in_window_a_customer_service_message_outside_a_template(
     await client.aclose()
 
     assert rows(database) == {"oFresh": ("delivered", ""), "oStale": ("delivered", "")}
-    assert sorted(bot.calls) == ["wechat:oFresh", "wechat:oStale"]  # both conversations know
+    assert len(bot.calls) == 1  # rendered once, in the render conversation
+    with database.session() as s:  # both conversations get it before their next message
+        renders = s.scalars(select(Receipt.render_id)).all()
+    assert len(renders) == 2 and None not in renders
     [service] = fake_wechat.state.sent
     assert (
         service["touser"] == "oFresh" and "回复 1：这个提醒是什么意思" in service["text"]["content"]

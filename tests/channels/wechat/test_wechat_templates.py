@@ -42,13 +42,16 @@ def test_template_data_fills_the_configured_fields_within_the_limit() -> None:
         title="冒充公检法电话要求转账到安全账户",
         body=BODY,
     )
-    assert set(data) == {"thing1", "thing2", "character_string3", "thing4"}
+    assert set(data) == {"thing1", "thing2", "character_string3", "thing4", "thing5"}
+    assert "退订" in data["thing5"]["value"]  # every alert says how to stop them
     assert data["character_string3"] == {"value": "YQ7KM3"}
     assert "YQ7KM3" in data["thing4"]["value"] and "这个提醒是真的吗" in data["thing4"]["value"]
     assert data["thing1"]["value"].startswith("防骗提醒")
     assert all(len(v["value"]) <= SETTINGS.field_max_chars for v in data.values())
 
-    other = SETTINGS.model_copy(update={"check_field": "", "body_field": "thing7"})
+    other = SETTINGS.model_copy(
+        update={"check_field": "", "body_field": "thing7", "unsubscribe_field": ""}
+    )
     correction = template_data(
         other, texts, kind="correction", code="YQ7KM3", title="冒充公检法", body=""
     )

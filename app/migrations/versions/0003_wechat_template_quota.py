@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_wechat_template_quota"
-down_revision: str | None = "0001"
+revision: str = "0003_wechat_template_quota"
+down_revision: str | None = "0002_alert_renders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
