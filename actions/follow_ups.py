@@ -140,12 +140,19 @@ class FollowUps:
 
 
 def by_facet(result: SearchResult, wanted: set[str]) -> SearchResult:
-    """``result`` with the best hit whose title answers one of the ``wanted`` facets first
-    (the title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料")."""
-    if not wanted:
-        return replace(result, hits=result.hits[:TOP_K])
+    """``result`` with the hit whose title best answers the ``wanted`` facets first (the
+    title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料"): each wanted
+    facet the title names counts two, each other facet it names costs one; ties keep the
+    order of the search."""
+    best, best_score = None, 0
     for n, hit in enumerate(result.hits):
-        if hit.document.kind == "entry" and facets_of(hit.document.title) & wanted:
-            hits = [hit, *result.hits[:n], *result.hits[n + 1 :]]
-            return replace(result, hits=hits[:TOP_K])
-    return replace(result, hits=result.hits[:TOP_K])
+        if hit.document.kind != "entry" or not wanted:
+            continue
+        named = facets_of(hit.document.title)
+        score = 2 * len(named & wanted) - len(named - wanted)
+        if named & wanted and score > best_score:
+            best, best_score = n, score
+    if best is None:
+        return replace(result, hits=result.hits[:TOP_K])
+    hits = [result.hits[best], *result.hits[:best], *result.hits[best + 1 :]]
+    return replace(result, hits=hits[:TOP_K])

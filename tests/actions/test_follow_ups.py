@@ -53,6 +53,16 @@ def test_the_entry_whose_title_answers_the_facet_comes_first(corpus) -> None:  #
     assert by_facet(result, {"often"}).hits[0].document.id == "meal-who-can-use"
 
 
+def test_a_title_naming_other_facets_too_answers_less(corpus) -> None:  # type: ignore[no-untyped-def]
+    """ "我妈能申请不" asks who may apply: "谁能申请家庭床位" answers it, "申请家床带啥材料"
+    (documents) only shares the word 申请."""
+    docs = [corpus.by_id[i] for i in ("fbed-docs", "fbed-who")]
+    result = SearchResult("q", "q", [Hit(d, 1.0 - n / 10) for n, d in enumerate(docs)], 0.6, True)
+    assert facets_of("我妈能申请不") >= {"who", "apply"}
+    assert by_facet(result, facets_of("我妈能申请不")).hits[0].document.id == "fbed-who"
+    assert by_facet(result, facets_of("要带啥")).hits[0].document.id == "fbed-docs"
+
+
 async def test_a_referral_leaves_its_nearest_entry_for_the_follow_up(
     services, retriever, corpus, domain
 ) -> None:
