@@ -197,3 +197,16 @@ def test_a_long_question_the_classifier_took_for_a_subscription_is_a_question() 
     assert guarded_intent("subscribe_alerts", "以后有防骗的提醒，也给俺发一个吧，中不中") is None
     assert guarded_intent("subscribe_alerts", "dingyue") is None
     assert guarded_intent("unsubscribe_alerts", "别发了太多了") is None
+
+
+@pytest.mark.parametrize("text", ["叫俺转钱", "他让我转账", "让我赶紧打钱", "叫我去银行汇款"])
+def test_the_repairs_never_turn_a_transfer_into_something_harmless(text: str) -> None:
+    """The homophone repair follows the corpus: once entries say 赚钱 often, "转钱" (a typo of
+    nothing) could become "赚钱" and lose the transfer cue. Transfer words are terms."""
+    from textnorm.vocabulary import load_vocabulary
+
+    normalizer = load_vocabulary(
+        Path(__file__).resolve().parents[2] / "knowledge" / "data"
+    ).normalizer()
+    repaired = normalizer.normalize(text).text
+    assert "transfer" in scam_signal(repaired).strong, repaired
