@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.stack import ROOT, Stack
+from tests.channels.wechat.peer import text_xml, wechat_signature
+from tests.support.stack import ROOT, WECHAT_TOKEN, Stack
 
 PASSWORD = "e2e-password-0123"
 ACCOUNTS = [
@@ -139,3 +140,16 @@ def draft_and_publish(stack: Stack, **fields: object) -> dict:
         r = b.post(f"/api/operator/alerts/{alert['id']}/publish")
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+
+def wechat_say(stack: Stack, openid: str, text: str, msg_id: str) -> httpx.Response:
+    """One signed WeChat text message from ``openid`` to the app, as WeChat sends it."""
+    ts, nonce = str(int(time.time())), f"n{msg_id}"
+    params = {
+        "signature": wechat_signature(WECHAT_TOKEN, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        "openid": openid,
+    }
+    body = text_xml(openid, text, msg_id, int(ts))
+    return httpx.post(stack.app_url + "/wechat", params=params, content=body.encode(), timeout=30)

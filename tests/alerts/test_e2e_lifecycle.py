@@ -16,9 +16,8 @@ from tests.alerts.e2e_support import (
     query,
     session,
     wait_until,
+    wechat_say,
 )
-from tests.channels.wechat.peer import text_xml, wechat_signature
-from tests.support.stack import WECHAT_TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -65,18 +64,6 @@ class EventReader:
         self._stop = True
 
 
-def wechat_say(stack, text: str, msg_id: str) -> httpx.Response:  # type: ignore[no-untyped-def]
-    ts, nonce = str(int(time.time())), f"n{msg_id}"
-    params = {
-        "signature": wechat_signature(WECHAT_TOKEN, ts, nonce),
-        "timestamp": ts,
-        "nonce": nonce,
-        "openid": OPENID,
-    }
-    body = text_xml(OPENID, text, msg_id, int(ts))
-    return httpx.post(stack.app_url + "/wechat", params=params, content=body.encode(), timeout=30)
-
-
 def mine(stack, alert_id: int, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
     """Outbox statuses of this test's two subscribers for one alert."""
     rows = query(
@@ -99,7 +86,7 @@ def test_alert_lifecycle_on_web_and_wechat(alert_stack) -> None:  # type: ignore
     stack, fake_wechat = alert_stack
     # Users subscribe by saying so, on both channels.
     assert "防骗提醒" in bot_text(stack.chat(WEB_USER, "订阅防骗提醒"))
-    assert wechat_say(stack, "订阅防骗提醒", "9001").status_code == 200
+    assert wechat_say(stack, OPENID, "订阅防骗提醒", "9001").status_code == 200
     wait_until(lambda: len(query(stack, "SELECT 1 FROM alert_subscriptions WHERE active")) >= 2, 30)
     subs = {(c, u) for c, u in query(stack, "SELECT channel, user_id FROM alert_subscriptions")}
     assert {("web", WEB_USER), ("wechat", OPENID)} <= subs

@@ -3,32 +3,22 @@ a real worker process through the real Rasa server, and the conversation knows t
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 
-from tests.alerts.e2e_support import WorkerProcess, draft_and_publish, query, wait_until
-from tests.channels.wechat.peer import text_xml, wechat_signature
-from tests.support.stack import WECHAT_TOKEN
+from tests.alerts.e2e_support import (
+    WorkerProcess,
+    draft_and_publish,
+    query,
+    wait_until,
+    wechat_say,
+)
 
 pytestmark = pytest.mark.e2e
 
 OPENID = "o-e2e-template-1"
 TEMPLATE_ID = "tmpl-e2e-fraud-alert"
-
-
-def say(stack, text: str, msg_id: str) -> httpx.Response:  # type: ignore[no-untyped-def]
-    ts, nonce = str(int(time.time())), f"t{msg_id}"
-    params = {
-        "signature": wechat_signature(WECHAT_TOKEN, ts, nonce),
-        "timestamp": ts,
-        "nonce": nonce,
-        "openid": OPENID,
-    }
-    body = text_xml(OPENID, text, msg_id, int(ts))
-    return httpx.post(stack.app_url + "/wechat", params=params, content=body.encode(), timeout=30)
 
 
 def service_texts(fake) -> str:  # type: ignore[no-untyped-def]
@@ -39,7 +29,7 @@ def service_texts(fake) -> str:  # type: ignore[no-untyped-def]
 
 def test_outside_the_window_a_template_message_and_the_conversation_knows(alert_stack) -> None:  # type: ignore[no-untyped-def]
     stack, fake = alert_stack
-    assert say(stack, "订阅防骗提醒", "7001").status_code == 200
+    assert wechat_say(stack, OPENID, "订阅防骗提醒", "7001").status_code == 200
     wait_until(
         lambda: query(stack, "SELECT 1 FROM alert_subscriptions WHERE user_id = ?", OPENID), 30
     )
@@ -73,6 +63,6 @@ def test_outside_the_window_a_template_message_and_the_conversation_knows(alert_
     assert query(stack, "SELECT sum(used) FROM wechat_template_quota")[0][0] >= 1
 
     # The alert is part of this subscriber's conversation: the follow-up is answered.
-    reply = say(stack, "这个提醒是什么意思", "7002")
+    reply = wechat_say(stack, OPENID, "这个提醒是什么意思", "7002")
     assert reply.status_code == 200
     wait_until(lambda: "冒充公检法" in reply.text + service_texts(fake), 30)
