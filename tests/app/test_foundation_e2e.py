@@ -31,6 +31,8 @@ def test_health_and_ready(stack: Stack) -> None:
     ready = httpx.get(stack.app_url + "/readyz")
     assert ready.status_code == 200
     assert ready.json()["rasa_model"].startswith("bot-")
+    assert ready.json()["database"] == "sqlite"  # contract: "sqlite" or "postgresql"
+    assert ready.json()["backends"] == {"database": "ok", "rasa": "ok"}
 
 
 def test_greeting_in_chinese(stack: Stack) -> None:
