@@ -34,7 +34,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run-rasa run-app
 .PHONY: help install migrate run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
-.PHONY: profile bench-load
+.PHONY: profile bench-load run-cluster stop-cluster cluster-deps
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -99,6 +99,16 @@ run-app: install index migrate ## Start only the app (pair with `make run-rasa` 
 	@( $(PY) scripts/wait_ready.py --url http://$(YINFA_HOST):$(YINFA_PORT) & ); \
 	  exec $(VENV)/bin/honcho start --no-colour app
 
+run-cluster: install cluster-deps index model ## Two apps, two Rasa, two workers, PostgreSQL, Redis, nginx on 127.0.0.1:8000, under supervisord
+	@export RASA_MODEL=$$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null); \
+	  exec $(PY) -m scripts.cluster run $(CLUSTER_ARGS)
+
+stop-cluster: ## Stop `make run-cluster` (also one left running in the background)
+	@$(PY) -m scripts.cluster stop $(CLUSTER_ARGS)
+
+cluster-deps: ## Debian packages of the cluster: postgresql, redis-server, nginx
+	@$(call apt_install,postgresql redis-server nginx)
+
 shell: install model ## Talk to the bot in the terminal (needs the app running for actions)
 	$(RASA_VENV)/bin/rasa shell --model $$($(RASA_PY) scripts/train_if_stale.py 2>/dev/null) --endpoints endpoints.yml
 
@@ -139,12 +149,23 @@ profile: install index model ## py-spy over a short load on a stack of its own: 
 bench-load: install index model ## Locust load test (closed 1/20/50 users, open 300): throughput, p50/p95/p99, errors, RSS
 	$(PY) scripts/bench_load.py $(LOAD_ARGS)
 
-system-deps: ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, postgresql; axe-core and uplot from npm
+# Install the Debian/Ubuntu packages of $(1) that are missing (as root, or with sudo).
+apt_install = . /etc/os-release 2>/dev/null || true; \
+	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
+	  *) echo "this target knows Debian and Ubuntu only. Install yourself: $(1)"; exit 1;; esac; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ -n "$$sudo" ] && ! command -v sudo >/dev/null; then echo "run as root to install:" $$missing; exit 1; fi; \
+	  echo "installing:" $$missing; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null || exit 1; fi
+
+system-deps: cluster-deps ## Test packages (Debian/Ubuntu): chromium, a CJK font, npm, and the cluster's; axe-core and uplot from npm
 	@. /etc/os-release 2>/dev/null || true; \
 	case " $${ID:-} $${ID_LIKE:-} " in *" debian "*|*" ubuntu "*) ;; \
 	  *) echo "system-deps knows Debian and Ubuntu only. Install yourself: Chromium as /usr/bin/chromium, the font WenQuanYi Micro Hei, Node.js with npm; then run 'npm ci'."; exit 1;; esac; \
 	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-	want="fonts-wqy-microhei postgresql"; [ "$$ID" = ubuntu ] || want="$$want chromium"; command -v npm >/dev/null || want="$$want npm"; \
+	want="fonts-wqy-microhei"; [ "$$ID" = ubuntu ] || want="$$want chromium"; command -v npm >/dev/null || want="$$want npm"; \
 	missing=$$(for p in $$want; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ -n "$$sudo" ] && ! command -v sudo >/dev/null; then echo "system-deps: run as root to install:" $$missing; exit 1; fi; \

@@ -23,6 +23,7 @@ from core.rasa_client import RasaClient, RasaUnavailable
 router = APIRouter(tags=["health"])
 
 OK = "ok"
+MAX_REASON = 200  # a proxy's HTML error page is not a reason
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
 LimiterDep = Annotated[ChatLimiter | None, Depends(service("chat_limiter", optional=True))]
 
@@ -81,6 +82,7 @@ async def readyz(
     if uses_redis:
         backends["redis"] = states[2]
     missing = [] if retriever is not None else ["knowledge index not loaded"]
+    backends = {name: " ".join(state.split())[:MAX_REASON] for name, state in backends.items()}
     missing += [f"{name}: {state}" for name, state in backends.items() if state != OK]
     body: dict[str, Any] = {"database": database.engine.dialect.name, "backends": backends}
     if missing:

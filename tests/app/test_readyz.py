@@ -104,7 +104,11 @@ async def test_unreachable_database_is_not_ready(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("storage", "healthy"),
-    [(FakeStorage(True), True), (FakeStorage(False), False), (FakeStorage(OSError("refused")), False)],
+    [
+        (FakeStorage(True), True),
+        (FakeStorage(False), False),
+        (FakeStorage(OSError("refused")), False),
+    ],
 )
 async def test_redis_is_a_backend_when_the_limits_live_there(
     tmp_path: Path, storage: FakeStorage, healthy: bool

@@ -1,0 +1,169 @@
+"""Helpers of the cluster tests: the cluster as the alert helpers expect a stack, SQL on its
+PostgreSQL, a live-alert reader, and a load that counts errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from scripts.cluster import Cluster
+
+BINARIES = {
+    "postgresql": "usr/lib/postgresql/*/bin/postgres",
+    "redis-server": "usr/bin/redis-server",
+    "nginx": "usr/sbin/nginx",
+}
+MISSING = [pkg for pkg, pattern in BINARIES.items() if not list(Path("/").glob(pattern))]
+needs_cluster = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        bool(MISSING),
+        reason=f"Debian packages missing: {' '.join(MISSING)} (make cluster-deps installs them)",
+    ),
+]
+
+
+@dataclass
+class Target:
+    """The cluster seen through its balancer, with what ``tests.alerts.e2e_support`` uses
+    (``app_url`` and ``env``)."""
+
+    cluster: Cluster
+
+    @property
+    def app_url(self) -> str:
+        return self.cluster.layout.url("web")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.cluster.env
+
+    def chat(self, sender: str, text: str, timeout: float = 60) -> httpx.Response:
+        return httpx.post(
+            self.app_url + "/api/chat", json={"sender_id": sender, "text": text}, timeout=timeout
+        )
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        r = self.chat(sender, text)
+        assert r.status_code == 200, r.text
+        return list(r.json()["messages"])
+
+    def query(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` on the app database (PostgreSQL)."""
+        engine = create_engine(self.env["YINFA_DATABASE_URL"])
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """Rasa's tracker of ``sender`` through the Rasa balancer."""
+        r = httpx.get(
+            f"{self.cluster.layout.url('rasa_lb')}/conversations/{sender}/tracker",
+            params={"token": self.env["YINFA_RASA_TOKEN"]},
+            timeout=30,
+        )
+        r.raise_for_status()
+        return dict(r.json())
+
+
+def joined(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def wait_until(predicate: Any, timeout: float, step: float = 0.3) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+class EventReader:
+    """Reads ``GET /api/events`` (through nginx) in a thread and keeps the parsed events."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: list[dict[str, Any]] = []
+        self.connected = threading.Event()
+        self._stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.stream("GET", self.url, timeout=httpx.Timeout(10, read=None)) as r:
+            self.connected.set()
+            event: dict[str, Any] = {}
+            for line in r.iter_lines():
+                if self._stop:
+                    return
+                if not line:
+                    if "data" in event:
+                        self.events.append(event)
+                    event = {}
+                elif line.startswith("event: "):
+                    event["event"] = line[7:]
+                elif line.startswith("data: "):
+                    event["data"] = json.loads(line[6:])
+
+    def start(self) -> EventReader:
+        self.thread.start()
+        assert self.connected.wait(15)
+        return self
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e.get("event") == "alert"]
+
+
+@dataclass
+class Load:
+    """Requests sent by ``workers`` threads until ``total`` are done; statuses counted."""
+
+    target: Target
+    total: int
+    workers: int = 8
+    statuses: list[int] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _one(self, n: int) -> None:
+        try:
+            if n % 2:
+                r = httpx.post(
+                    self.target.app_url + "/api/chat",
+                    json={"sender_id": f"load-{n}", "text": "你好"},
+                    timeout=30,
+                )
+                status = r.status_code if r.status_code != 200 or r.json()["messages"] else 0
+            else:
+                status = httpx.get(
+                    self.target.app_url + "/api/alerts/banner", timeout=30
+                ).status_code
+        except httpx.HTTPError:
+            status = -1  # connection error
+        with self._lock:
+            self.statuses.append(status)
+
+    def run(self) -> None:
+        with ThreadPoolExecutor(self.workers) as pool:
+            list(pool.map(self._one, range(self.total)))
+
+    @property
+    def done(self) -> int:
+        return len(self.statuses)
+
+    @property
+    def errors(self) -> list[int]:
+        return [s for s in self.statuses if s != 200]
