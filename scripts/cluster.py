@@ -8,7 +8,7 @@ action webhook for Rasa. Order: servers first; then the databases are created an
 migrations run once; then everything else starts at the same time.
 
     python -m scripts.cluster run      # start, wait until ready, stay until Ctrl-C
-    python -m scripts.cluster start    # start, wait until ready, return (stop: `stop`)
+    python -m scripts.cluster start    # start, wait until ready, return (also: run --detach)
     python -m scripts.cluster stop | status
 """
 
@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("run", "start", "stop", "status"))
     parser.add_argument("--base", type=Path, default=Layout().base, help="data and logs")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for ready")
+    parser.add_argument("--detach", action="store_true", help="run: return once ready")
     args = parser.parse_args(argv)
     cluster = Cluster(Layout(base=args.base.resolve()))
     if args.command == "stop":
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"==> the cluster did not start: {exc}", file=sys.stderr)
         return 1
     print(describe(cluster), flush=True)
-    if args.command == "start":
+    if args.command == "start" or args.detach:
         print("==> Stop with: make stop-cluster")
         return 0
     return _stay(cluster)
