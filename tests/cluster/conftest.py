@@ -19,7 +19,7 @@ import pytest
 from scripts.cluster import Cluster
 from scripts.cluster_config import Layout, Ports
 from tests.alerts.e2e_support import create_accounts
-from tests.cluster.support import Target
+from tests.cluster.support import Target, warm_up
 from tests.support.stack import WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN
 
 PORTS = range(18000, 18100)  # this suite's range on shared machines; free ones are taken
@@ -43,6 +43,8 @@ def cluster_env() -> dict[str, str]:
             "YINFA_CHAT_BURST": "10000",
             "YINFA_CHAT_RATE_PER_ADDRESS_PER_MIN": "100000",
             "YINFA_ALERTS_POLL_S": "0.5",
+            # A shared 2-core machine: the first turns of a cold replica can take long.
+            "YINFA_RASA_TIMEOUT_S": "30",
         }
     )
     return env
@@ -65,6 +67,7 @@ def cluster() -> Iterator[Cluster]:
     running = Cluster(layout, cluster_env())
     try:
         running.start(timeout=600)
+        warm_up(running)
         yield running
     finally:
         running.stop()

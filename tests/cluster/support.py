@@ -167,3 +167,26 @@ class Load:
     @property
     def errors(self) -> list[int]:
         return [s for s in self.statuses if s != 200]
+
+
+def warm_up(cluster: Cluster, timeout: float = 300) -> None:
+    """A greeting and a policy question on each app directly (each reaches both Rasa servers
+    through their balancer), until they answer: caches, connections and the first action
+    calls are made before anything is asserted."""
+    deadline = time.monotonic() + timeout
+    for port in ("app_1", "app_2"):
+        for n, words in enumerate(("你好", "老年食堂吃饭要钱吗", "你好", "老年食堂吃饭要钱吗")):
+            while True:
+                try:
+                    r = httpx.post(
+                        cluster.layout.url(port) + "/api/chat",
+                        json={"sender_id": f"warm-{port}-{n}", "text": words},
+                        timeout=60,
+                    )
+                    if r.status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{port} does not answer chat after {timeout:.0f} s")
+                time.sleep(2)
