@@ -302,7 +302,7 @@ def describe(cluster: Cluster) -> str:
             f"==> Action balancer:   {lay.url('actions_lb')}/webhook  (for Rasa)",
             f"==> PostgreSQL:        127.0.0.1:{p.postgres} (databases yinfa, rasa; user yinfa)",
             f"==> Redis:             127.0.0.1:{p.redis}",
-            f"==> Processes:         {sys.executable.rsplit('/', 3)[0]}/bin/supervisorctl "
+            f"==> Processes:         {Path(sys.executable).with_name('supervisorctl')} "
             f"-c {lay.supervisord_conf} status",
         ]
     )
