@@ -37,7 +37,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import action_validation
+from bot import action_validation, policy_deferral
 from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,8 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             raise TrackerStoreUnavailable(f"cannot use the tracker store {url}: {exc}") from exc
         parsed = make_url(url)
         forbid_memory_fallback()
-        action_validation.install()  # Rasa builds this store once, at start-up
+        action_validation.install()  # Rasa builds this store once, at start-up,
+        policy_deferral.install()  # before it loads the model's graph
         cache_event_types()
         super().__init__(
             domain=domain,
