@@ -42,7 +42,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import action_validation, policy_deferral
+from bot import action_validation, kept_connections, policy_deferral
 from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         forbid_memory_fallback()
         action_validation.install()  # Rasa builds this store once, at start-up,
         policy_deferral.install()  # before it loads the model's graph
+        kept_connections.install()
         cache_event_types()
         super().__init__(
             domain=domain,
