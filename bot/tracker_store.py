@@ -11,6 +11,10 @@ Rasa only the last :data:`RECENT_TURNS` user turns, after one ``SlotSet`` per sl
 holds the slot values as they were where the kept part starts (the policies look back 5
 turns at most, config.yml). Every event stays in the database: saving writes only the
 events added after loading (``retrieve_full_tracker`` still reads them all).
+
+Each message costs one query to load (plain rows, no ORM objects) and one multi-row INSERT
+to save; Rasa's own store counts the stored events first and flushes one ORM object per
+event.
 """
 
 from __future__ import annotations
@@ -32,12 +36,13 @@ from rasa.shared.core.events import (
     deserialise_events,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import action_validation
+from bot import action_validation, kept_connections, policy_deferral
 from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
@@ -133,7 +138,9 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             raise TrackerStoreUnavailable(f"cannot use the tracker store {url}: {exc}") from exc
         parsed = make_url(url)
         forbid_memory_fallback()
-        action_validation.install()  # Rasa builds this store once, at start-up
+        action_validation.install()  # Rasa builds this store once, at start-up,
+        policy_deferral.install()  # before it loads the model's graph
+        kept_connections.install()
         cache_event_types()
         super().__init__(
             domain=domain,
@@ -186,61 +193,88 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             return None
         slots = list(self.domain.slots)
         with self.session_scope() as session:
-            events, shortened = self._recent_events(session, sender_id, slots)
-        if not events:
+            rows = self._session_rows(session, sender_id)
+        if not rows:
             return None
-        tracker = DialogueStateTracker.from_events(sender_id, events, slots)
-        if shortened:
-            setattr(tracker, STORED, len(tracker.events))
+        tracker = DialogueStateTracker.from_events(sender_id, _recent_events(rows, slots), slots)
+        setattr(tracker, STORED, len(tracker.events))  # saving then needs no count query
         return tracker
 
-    def _recent_events(
-        self, session: Any, sender_id: str, slots: list[Any]
-    ) -> tuple[list[Event], bool]:
-        """The session's events from ``RECENT_TURNS`` user messages before the end, after
-        ``SlotSet`` events restoring the slots there; or all of them (and ``False``) when the
-        session is shorter, a form is active at every possible start, or events were undone
-        (rewind/undo need the whole history)."""
+    def _session_rows(self, session: Any, sender_id: str) -> list[Any]:
+        """``(id, type_name, data)`` of the current session's events, in order: one query,
+        plain rows (no ORM objects)."""
         row = self.SQLEvent
         query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-        kinds = query.with_entities(row.id, row.type_name).all()  # two small columns
-        users = [i for i, kind in kinds if kind == "user"]
-        reverted = any(kind in REVERTING for _, kind in kinds)
-        if len(users) <= RECENT_TURNS or reverted:
-            return _load(query.all()), False
-        state_rows = query.filter(row.type_name.in_(STATE), row.id < users[-RECENT_TURNS]).all()
-        state = list(zip([r.id for r in state_rows], _load(state_rows), strict=True))
-        replay = DialogueStateTracker(sender_id, slots)
-        cut, restore, applied = 0, [], 0
-        for user_id in users[: len(users) - RECENT_TURNS + 1]:
-            while applied < len(state) and state[applied][0] < user_id:
-                replay.update(state[applied][1])
-                applied += 1
-            if replay.active_loop_name is None and not replay.is_paused():
-                cut = user_id
-                restore = [
-                    SlotSet(s.name, s.value)
-                    for s in replay.slots.values()
-                    if s.value != s.initial_value
-                ]
-        if not cut:
-            return _load(query.all()), False
-        kept = _load(query.filter(row.id >= cut).all())
-        start = kept[0].timestamp
-        for event in restore:
-            event.timestamp = start
-        return [*restore, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start), *kept], True
+        return list(query.with_entities(row.id, row.type_name, row.data).all())
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         stored = getattr(tracker, STORED, None)
-        if stored is None:  # a whole tracker: Rasa's own count of the stored events
+        if stored is None:  # a tracker this store did not load: Rasa's count of stored events
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
-        if getattr(tracker, STORED, None) is not None:
-            setattr(tracker, STORED, len(tracker.events))
+        """Append the events added since loading (or the last save) in one INSERT.
+
+        Rasa's own adds one ORM object per event, which SQLAlchemy flushes one INSERT at a
+        time; the rows are the same (``sender_id``, ``type_name``, ``timestamp``,
+        ``intent_name``, ``action_name``, ``data``).
+        """
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [_row(tracker.sender_id, e) for e in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
+        setattr(tracker, STORED, len(tracker.events))
+
+
+def _recent_events(rows: list[Any], slots: list[Any]) -> list[Event]:
+    """The session's events from ``RECENT_TURNS`` user messages before the end, after
+    ``SlotSet`` events restoring the slots there; or all of them when the session is
+    shorter, a form is active at every possible start, or events were undone (rewind and
+    undo need the whole history)."""
+    users = [i for i, r in enumerate(rows) if r.type_name == "user"]
+    reverted = any(r.type_name in REVERTING for r in rows)
+    if len(users) <= RECENT_TURNS or reverted:
+        return _load(rows)
+    first_kept = users[-RECENT_TURNS]
+    state = [(i, r) for i, r in enumerate(rows[:first_kept]) if r.type_name in STATE]
+    state_events = list(zip([i for i, _ in state], _load([r for _, r in state]), strict=True))
+    replay = DialogueStateTracker("replay", slots)
+    cut, restore, applied = None, [], 0
+    for user in users[: len(users) - RECENT_TURNS + 1]:
+        while applied < len(state_events) and state_events[applied][0] < user:
+            replay.update(state_events[applied][1])
+            applied += 1
+        if replay.active_loop_name is None and not replay.is_paused():
+            cut = user
+            restore = [
+                SlotSet(s.name, s.value)
+                for s in replay.slots.values()
+                if s.value != s.initial_value
+            ]
+    if cut is None:
+        return _load(rows)
+    kept = _load(rows[cut:])
+    start = kept[0].timestamp
+    for event in restore:
+        event.timestamp = start
+    return [*restore, ActionExecuted(ACTION_LISTEN_NAME, timestamp=start), *kept]
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The events table's columns for ``event``, as Rasa's ``SQLTrackerStore.save`` fills them."""
+    data = event.as_dict()
+    intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": intent,
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def _load(rows: list[Any]) -> list[Event]:

@@ -135,3 +135,53 @@ def test_a_long_conversation_gives_rasa_recent_turns_and_keeps_every_event() -> 
         == {"topic": "meal", "last_entry_id": f"entry-{turns - 1}"}
     )
     assert r["recent_loop"] == r["full_loop"] is None
+
+
+SAME_ROWS = r"""
+import asyncio, json, os, sqlite3, tempfile
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from bot.tracker_store import StrictSQLTrackerStore
+
+domain = Domain.load("domain.yml")
+tmp = tempfile.mkdtemp()
+ours = StrictSQLTrackerStore(domain=domain, url="sqlite:///" + os.path.join(tmp, "ours.db"))
+rasa = SQLTrackerStore(domain=domain, dialect="sqlite", db=os.path.join(tmp, "rasa.db"))
+
+async def talk(store):
+    for n in range(3):
+        tracker = await store.retrieve("s1") or DialogueStateTracker("s1", domain.slots)
+        tracker.update(UserUttered(f"第{n}句", {"name": "greet", "confidence": 0.9},
+                                   timestamp=100.0 + n))
+        await store.save(tracker)  # Rasa saves after the user message and after the actions
+        for e in (ActionExecuted("action_answer_policy", timestamp=100.1 + n),
+                  SlotSet("topic", "meal", timestamp=100.2 + n),
+                  BotUttered(f"答{n}", timestamp=100.3 + n),
+                  ActionExecuted("action_listen", timestamp=100.4 + n)):
+            tracker.update(e)
+        await store.save(tracker)
+
+def rows(path):
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, sender_id, type_name, timestamp, intent_name,"
+                          " action_name, data FROM events ORDER BY id").fetchall()
+
+asyncio.run(talk(ours))
+asyncio.run(talk(rasa))
+print(json.dumps({"ours": rows(os.path.join(tmp, "ours.db")),
+                  "rasa": rows(os.path.join(tmp, "rasa.db"))}, ensure_ascii=False))
+"""
+
+
+def test_the_store_writes_the_rows_rasas_own_store_writes() -> None:
+    python = RASA_BIN.parent / "python"
+    result = subprocess.run(
+        [str(python), "-c", SAME_ROWS], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    r = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(r["ours"]) == 15  # three turns of five events, each stored once
+    assert r["ours"] == r["rasa"]
+    assert {row[4] for row in r["ours"] if row[2] == "user"} == {"greet"}
