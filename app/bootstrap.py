@@ -46,6 +46,7 @@ from core.ports import AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
 from insights import outcomes
+from insights.clusters import Clusterer
 from insights.recorder import QuestionRecorder
 from insights.retention import purge_daily
 from knowledge.retriever import Retriever
@@ -81,6 +82,7 @@ class Services:
     template_quota: RemainingQuota  # WeChat template messages left today, for the console
     question_recorder: QuestionRecorder  # the question log (insights)
     answer_feedback: AnswerFeedback  # 有用/没用 into the question log, for the web channel
+    insight_clusterer: Clusterer  # the unanswered queue's clustering (embeddings cached)
 
 
 def open_database(settings: Settings) -> Database:
@@ -249,6 +251,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         template_quota=template_quota(settings, database),
         question_recorder=recorder,
         answer_feedback=recorder.feedback,
+        insight_clusterer=Clusterer(retriever.embedder, settings.insights_cluster_similarity),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
