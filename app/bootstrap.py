@@ -203,6 +203,30 @@ def question_recorder(
     return QuestionRecorder(database, lambda: clock.today(settings), topic_of)
 
 
+def _background(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The app's own tasks: the inline delivery worker (if any) and the daily log purge."""
+    settings = services.settings
+    tasks = [
+        asyncio.create_task(
+            purge_daily(services.database, settings.today, settings.insights_retention_days, stop)
+        )
+    ]
+    if services.alert_worker is not None:
+        tasks.append(asyncio.create_task(services.alert_worker.run_forever(stop)))
+    return tasks
+
+
+async def _finish(tasks: list[asyncio.Task[None]], recorder: QuestionRecorder) -> None:
+    """Wait for the tasks (stop is set) and the question-log writes in flight."""
+    for task in tasks:
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except asyncio.TimeoutError:
+            task.cancel()
+    await recorder.drain()
+    recorder.close()
+
+
 @asynccontextmanager
 async def app_services(settings: Settings) -> AsyncIterator[Services]:
     """Open storage, load the index, connect to Rasa and start the inline worker; close
@@ -254,22 +278,12 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         insight_clusterer=Clusterer(retriever.embedder, settings.insights_cluster_similarity),
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
-    retention = asyncio.create_task(
-        purge_daily(database, settings.today, settings.insights_retention_days, stop)
-    )
+    tasks = _background(services, stop)
     try:
         yield services
     finally:
         stop.set()
-        await asyncio.wait_for(retention, timeout=10)
-        await recorder.drain()
-        recorder.close()
-        if task is not None:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except asyncio.TimeoutError:
-                task.cancel()
+        await _finish(tasks, recorder)
         await channel.aclose()
         await rasa.aclose()
         database.dispose()
