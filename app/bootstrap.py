@@ -37,13 +37,18 @@ from channels.wechat.templates import AlertTemplates
 from channels.wechat.texts import load_texts
 from console.deps import session_operator
 from console.ratelimit import LoginLimiter
+from core import clock
 from core.conversation import Conversation
 from core.database import Database
 from core.limits import ChatLimiter
 from core.messages import BotMessage
-from core.ports import Authenticator, ScamDesk
+from core.ports import AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
+from insights import outcomes
+from insights.clusters import Clusterer
+from insights.recorder import QuestionRecorder
+from insights.retention import purge_daily
 from knowledge.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -75,6 +80,9 @@ class Services:
     authenticate: Authenticator  # who is signed in: the console's sessions
     scam_desk: ScamDesk  # the bot's scam check, for the console
     template_quota: RemainingQuota  # WeChat template messages left today, for the console
+    question_recorder: QuestionRecorder  # the question log (insights)
+    answer_feedback: AnswerFeedback  # 有用/没用 into the question log, for the web channel
+    insight_clusterer: Clusterer  # the unanswered queue's clustering (embeddings cached)
 
 
 def open_database(settings: Settings) -> Database:
@@ -180,6 +188,43 @@ def _warm(retriever: Retriever, services: ActionServices) -> None:
     except Exception:  # warm-up only; the real search reports its own errors
         log.warning("retriever warm-up failed", exc_info=True)
     knowledge_answer(services).warm()  # the gazetteer and jieba's tables
+    outcomes.warm()  # the domain's fallback, scam-warning and guide texts
+
+
+def question_recorder(
+    settings: Settings, database: Database, retriever: Retriever
+) -> QuestionRecorder:
+    """The question log of resident turns (``insights``); dates from the one clock."""
+
+    def topic_of(entry_id: str) -> str | None:
+        doc = retriever.corpus.by_id.get(entry_id)
+        return doc.topic if doc is not None and doc.topic else None
+
+    return QuestionRecorder(database, lambda: clock.today(settings), topic_of)
+
+
+def _background(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The app's own tasks: the inline delivery worker (if any) and the daily log purge."""
+    settings = services.settings
+    tasks = [
+        asyncio.create_task(
+            purge_daily(services.database, settings.today, settings.insights_retention_days, stop)
+        )
+    ]
+    if services.alert_worker is not None:
+        tasks.append(asyncio.create_task(services.alert_worker.run_forever(stop)))
+    return tasks
+
+
+async def _finish(tasks: list[asyncio.Task[None]], recorder: QuestionRecorder) -> None:
+    """Wait for the tasks (stop is set) and the question-log writes in flight."""
+    for task in tasks:
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except asyncio.TimeoutError:
+            task.cancel()
+    await recorder.drain()
+    recorder.close()
 
 
 @asynccontextmanager
@@ -189,10 +234,12 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
     database = open_database(settings)
     retriever = Retriever.load(settings)
     rasa = rasa_client(settings)
+    recorder = question_recorder(settings, database, retriever)
     conversation = Conversation(
         rasa,
         max_chars=settings.max_text_chars,
         before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
+        after_turn=recorder,  # the question log (issue 16)
     )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
@@ -226,18 +273,17 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         authenticate=session_operator,
         scam_desk=scam_desk,
         template_quota=template_quota(settings, database),
+        question_recorder=recorder,
+        answer_feedback=recorder.feedback,
+        insight_clusterer=Clusterer(retriever.embedder, settings.insights_cluster_similarity),
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
+    tasks = _background(services, stop)
     try:
         yield services
     finally:
         stop.set()
-        if task is not None:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except asyncio.TimeoutError:
-                task.cancel()
+        await _finish(tasks, recorder)
         await channel.aclose()
         await rasa.aclose()
         database.dispose()

@@ -79,3 +79,11 @@ class AlertDesk(Protocol):
     def find(self, code: str) -> AlertNotice | None:
         """The alert with this public code (any status), or None."""
         ...
+
+
+class AnswerFeedback(Protocol):
+    """Notes 有用/没用 in the question log (``insights.recorder``), for the web channel."""
+
+    def __call__(self, sender_id: str, entry_id: str | None, useful: bool) -> bool:
+        """Set the feedback of the conversation's newest row for that entry; whether one was
+        found. Must not raise."""
