@@ -28,6 +28,7 @@ from alerts.wechat_delivery import WeChatRenderer
 from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
 from alerts.worker import DeliveryWorker
 from app import schema
+from app.metrics import record_turn
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.deps import build_channel
 from channels.wechat.formatting import render
@@ -193,6 +194,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         rasa,
         max_chars=settings.max_text_chars,
         before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
+        after_turn=record_turn,  # outcome counts for /metrics
     )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)

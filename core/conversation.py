@@ -24,6 +24,9 @@ class Conversation:
         before_turn: awaited with the conversation id before each user turn goes to Rasa
             (fanned-out fraud alerts are attached to the conversation there); it must not
             raise.
+        after_turn: called with the conversation id and the bot's answer after each user
+            turn (``app.metrics.record_turn`` counts outcomes); an error there is logged,
+            never the resident's problem.
     """
 
     def __init__(
@@ -31,10 +34,12 @@ class Conversation:
         rasa: RasaClient,
         max_chars: int = 500,
         before_turn: Callable[[str], Awaitable[None]] | None = None,
+        after_turn: Callable[[str, list[BotMessage]], None] | None = None,
     ) -> None:
         self.rasa = rasa
         self.max_chars = max_chars
         self.before_turn = before_turn
+        self.after_turn = after_turn
 
     async def send(self, sender_id: str, text: str) -> list[BotMessage]:
         """Redact personal numbers, send the text to Rasa, convert its answer.
@@ -51,7 +56,13 @@ class Conversation:
         if self.before_turn is not None:
             await self.before_turn(sender_id)
         raw = await self.rasa.send_message(sender_id, cleaned.text)
-        return attach_citations([BotMessage.from_rasa(m) for m in raw])
+        messages = attach_citations([BotMessage.from_rasa(m) for m in raw])
+        if self.after_turn is not None:
+            try:
+                self.after_turn(sender_id, messages)
+            except Exception:
+                log.exception("after-turn hook failed for %s", sender_id)
+        return messages
 
     async def trigger(
         self, sender_id: str, intent: str, entities: dict[str, object] | None = None
