@@ -23,6 +23,7 @@ from core.database import Database
 from core.messages import BotMessage
 from core.metrics import TURN_OUTCOMES
 from core.senders import split_sender
+from insights.outcomes import classify
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,9 @@ def exposition(database: Database | None, gate: StreamGate | None) -> bytes:
     return generate_latest(REGISTRY) + generate_latest(services)
 
 
-def _classify(messages: Sequence[BotMessage]) -> str:
-    """The kind of one turn (answered, referred, fallback, scam_warning, guide, other).
-
-    Until ``insights.outcomes.classify`` (issue 16) is merged, only answers are told apart:
-    a turn that cites a knowledge entry is ``answered``, any other ``other``. The switch is
-    one line: ``return classify(messages).kind``.
-    """
-    return "answered" if any(m.entry_id for m in messages) else "other"
-
-
 def record_turn(sender_id: str, messages: Sequence[BotMessage]) -> None:
-    """Count one bot turn by channel and outcome (``Conversation``'s ``after_turn``)."""
+    """Count one bot turn by channel and outcome (``Conversation``'s ``after_turn``): the
+    kind ``insights.outcomes.classify`` gives it (answered, referred, fallback,
+    scam_warning, guide, other), the same as the question log's."""
     channel, _ = split_sender(sender_id)
-    TURN_OUTCOMES.labels(channel, _classify(messages)).inc()
+    TURN_OUTCOMES.labels(channel, classify(messages).kind).inc()

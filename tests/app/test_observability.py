@@ -39,6 +39,9 @@ PERSONAL = {
 }
 
 
+MARKED = {"转介": "referred", "骗子": "scam_warning", "听不懂": "fallback"}
+
+
 class FakeRasa:
     """Rasa's REST channel at the transport: answers every message, records the bodies."""
 
@@ -55,6 +58,9 @@ class FakeRasa:
         answer: list[dict[str, Any]] = [{"text": f"收到：{body['message']}"}]
         if "助餐" in body["message"]:
             answer.append({"custom": {"entry_id": "meal-how-to-apply"}})
+        for word, kind in MARKED.items():
+            if word in body["message"]:  # the marker an action adds (actions/outcome.py)
+                answer.append({"custom": {"outcome": {"kind": kind, "topic": "scam"}}})
         return httpx.Response(200, json=answer)
 
 
@@ -272,6 +278,20 @@ async def test_a_conversation_with_personal_numbers_leaves_none_in_logs_or_metri
         for where, text in (("logs", logged), ("/metrics", body), ("Rasa", sent)):
             assert number not in text, f"{kind} number in {where}"
             assert number[-8:] not in text, f"end of the {kind} number in {where}"
+
+
+async def test_referrals_fallbacks_and_scam_warnings_are_counted(local: httpx.AsyncClient) -> None:
+    before = await scrape(local)
+    for text in ("请转介给社区", "这是不是骗子", "这是不是骗子", "听不懂的话"):
+        r = await local.post("/api/chat", json={"sender_id": "out1", "text": text})
+        assert r.status_code == 200
+        assert "outcome" not in r.text  # markers are for the counts, never shown
+    after = await scrape(local)
+    for kind, n in (("referred", 1), ("scam_warning", 2), ("fallback", 1), ("answered", 0)):
+        moved = sample(after, "yinfa_turn_outcomes_total", channel="web", kind=kind) - sample(
+            before, "yinfa_turn_outcomes_total", channel="web", kind=kind
+        )
+        assert moved == n, kind
 
 
 def test_uvicorn_log_config_uses_the_common_format() -> None:
