@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,7 @@ class Progress:
     every: int
     checkpoint: int
     sent: int = 0
-    errors: int = 0
+    errors: Counter[str] = field(default_factory=Counter)  # kind -> count
     snapshots: dict[int, dict[str, float]] = field(default_factory=dict)
 
 
@@ -78,9 +79,9 @@ async def resident_loop(
             try:
                 r = await client.post("/api/chat", json={"sender_id": sender, "text": text})
                 if r.status_code != 200:
-                    progress.errors += 1
-            except httpx.HTTPError:
-                progress.errors += 1
+                    progress.errors[f"status {r.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                progress.errors[exc.__class__.__name__] += 1
             if number % progress.every == 0 or number == progress.checkpoint:
                 # Off the loop: psutil reads /proc, a little slow under load.
                 sizes = await asyncio.to_thread(print_rss, target, f"after {number} messages")
@@ -157,8 +158,10 @@ def main() -> int:
     rate = progress.sent / max(seconds, 1e-9)
     print(
         f"{progress.sent} messages in {seconds:.0f} s ({rate:.1f} msg/s),"
-        f" {progress.errors} errors; repository {ROOT}"
+        f" {sum(progress.errors.values())} errors; repository {ROOT}"
     )
+    if progress.errors:
+        print("  errors: " + ", ".join(f"{k} x{n}" for k, n in progress.errors.most_common()))
     ok = verdicts(progress, ready, end)
     print("memory check: " + ("PASS" if ok else "FAIL"))
     return 0 if ok and not progress.errors else 1
