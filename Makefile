@@ -34,7 +34,7 @@ export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: run-rasa run-app
 .PHONY: help install migrate run test test-stories lint format index model train validate eval eval-nlu bench lock clean system-deps shell
-.PHONY: profile bench-load run-cluster stop-cluster cluster-deps
+.PHONY: profile bench-load bench-memory run-cluster stop-cluster cluster-deps
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -148,6 +148,9 @@ profile: install index model ## py-spy over a short load on a stack of its own: 
 
 bench-load: install index model ## Locust load test (closed 1/20/50 users, open 300): throughput, p50/p95/p99, errors, RSS
 	$(PY) scripts/bench_load.py $(LOAD_ARGS)
+
+bench-memory: install index model ## RSS of every process over 10,000 messages: app growth within 10 %, Rasa at most 1.3 GB
+	$(PY) scripts/bench_memory.py $(MEMORY_ARGS)
 
 # Install the Debian/Ubuntu packages of $(1) that are missing (as root, or with sudo).
 apt_install = . /etc/os-release 2>/dev/null || true; \

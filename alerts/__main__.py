@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 
 from app.bootstrap import customer_service, delivery_worker, open_database, rasa_client
 from core.conversation import Conversation
+from core.logs import configure as configure_logging
 from core.settings import get_settings
 
 
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     worker = sub.add_parser("worker", help="run the delivery worker until SIGTERM")
     worker.add_argument("--name", default=None, help="worker name in the logs")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging()
     if args.command == "worker":
         asyncio.run(run_worker(args.name))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -215,3 +215,15 @@ def retry_later(
             last_error=error[:300],
         )
     return OutboxStatus.PENDING
+
+
+def rows_by_status(database: Database) -> dict[str, int]:
+    """How many outbox rows are in each status (every status named, 0 when none): one
+    ``GROUP BY`` over the ``(status, next_attempt_at)`` index, for ``/metrics``."""
+    counts = {str(status): 0 for status in OutboxStatus}
+    with database.session() as s:
+        for status, count in s.execute(
+            select(OutboxItem.status, func.count()).group_by(OutboxItem.status)
+        ):
+            counts[str(status)] = int(count)
+    return counts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -28,6 +28,7 @@ from alerts.wechat_delivery import WeChatRenderer
 from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
 from alerts.worker import DeliveryWorker
 from app import schema
+from app.metrics import record_turn
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.deps import build_channel
 from channels.wechat.formatting import render
@@ -38,7 +39,7 @@ from channels.wechat.texts import load_texts
 from console.deps import session_operator
 from console.ratelimit import LoginLimiter
 from core import clock
-from core.conversation import Conversation
+from core.conversation import Conversation, Turn
 from core.database import Database
 from core.limits import ChatLimiter
 from core.messages import BotMessage
@@ -203,6 +204,16 @@ def question_recorder(
     return QuestionRecorder(database, lambda: clock.today(settings), topic_of)
 
 
+def observed(recorder: QuestionRecorder) -> Callable[[Turn], None]:
+    """The ``after_turn`` hook: the question log, then the outcome counts of /metrics."""
+
+    def after_turn(turn: Turn) -> None:
+        recorder(turn)
+        record_turn(turn)
+
+    return after_turn
+
+
 def _background(services: Services, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """The app's own tasks: the inline delivery worker (if any) and the daily log purge."""
     settings = services.settings
@@ -239,7 +250,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         rasa,
         max_chars=settings.max_text_chars,
         before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
-        after_turn=recorder,  # the question log (issue 16)
+        after_turn=observed(recorder),  # the question log (issue 16) and /metrics
     )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)

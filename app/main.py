@@ -12,7 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.middleware import BodyLimitMiddleware, ClientAddressMiddleware
+from app.middleware import (
+    BodyLimitMiddleware,
+    ClientAddressMiddleware,
+    RequestIdMiddleware,
+    RequestMetricsMiddleware,
+)
 from core.settings import Settings, get_settings
 from core.texts import text
 
@@ -61,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     (``app.state`` holds only the settings until then)."""
     from alerts import banner
     from alerts import routes as alert_routes
-    from app.routes import health, webhook
+    from app.routes import health, metrics, webhook
     from channels import webchat
     from channels.web import router as web_router
     from channels.wechat import router as wechat
@@ -71,14 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
     settings = app.state.settings = settings or get_settings()
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    # Added last = outermost: the client address is known before bodies are read.
+    # Added last = outermost: the request id first (every log line has it), then the client
+    # address, known before bodies are read. The metrics sit inside the address middleware,
+    # which copies the scope: they read the route the router writes into it.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         per_path={"/webhook": settings.webhook_max_body_bytes},
     )
+    app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(ClientAddressMiddleware, trusted=settings.trusted_networks())
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(webhook.router)
     app.include_router(webchat.router)
     app.include_router(wechat.router)

@@ -1,17 +1,21 @@
-"""ASGI middleware of the app: the real client address, and request-body caps that hold.
+"""ASGI middleware of the app: request ids, request metrics, the real client address, and
+request-body caps that hold.
 
-Both are plain ASGI (no ``BaseHTTPMiddleware``), so streaming responses are not buffered.
+All are plain ASGI (no ``BaseHTTPMiddleware``), so streaming responses are not buffered.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.metrics import CHAT_SECONDS, HTTP_REQUESTS, HTTP_SECONDS
+from core.request_id import HEADER, accepted, new_request_id, request_id_scope
 from core.texts import text
 
 Network = IPv4Network | IPv6Network
@@ -70,6 +74,85 @@ class ClientAddressMiddleware:
             if forwarded:
                 scope = dict(scope, client=(client_address(host, forwarded, self.trusted), port))
         await self.app(scope, receive, send)
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (``core.request_id``) and returns it as ``X-Request-ID``.
+
+    The caller's ``X-Request-ID`` is kept when it is a safe short token, else replaced by a
+    new one. The id is the current request id while the request is served, so every log
+    line and the message sent to Rasa carry it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = [v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"]
+        request_id = (accepted(given[0].strip()) if len(given) == 1 else None) or new_request_id()
+        header = (HEADER.lower().encode(), request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != header[0]]
+                message = dict(message, headers=[*headers, header])
+            await send(message)
+
+        with request_id_scope(request_id):
+            await self.app(scope, receive, send_with_id)
+
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+CHAT_ROUTES = {"/api/chat": "web"}
+"""Routes whose whole request is one resident turn (``yinfa_chat_turn_seconds{channel}``);
+WeChat's turns are timed by ``channels.wechat.turns``, since its request may end first."""
+
+
+def route_label(scope: Scope) -> str:
+    """The route template a request matched (``/api/operator/alerts/{alert_id}``), or
+    ``unmatched``: never the raw path, which would make a label per URL."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "unmatched"
+
+
+class RequestMetricsMiddleware:
+    """Counts requests by route template, method and status, and times them
+    (``core.metrics``); a chat request that was answered (not refused with a 4xx) is
+    also a chat turn. It must sit inside every middleware that copies the scope, since
+    the router writes the matched route into the scope it is given."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # an exception before any answer: Starlette's error handler answers 500
+
+        async def watched_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        finally:
+            route = route_label(scope)
+            method = scope.get("method", "")
+            method = method if method in METHODS else "other"
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            HTTP_SECONDS.labels(route).observe(elapsed)
+            channel = CHAT_ROUTES.get(route)
+            if channel is not None and not 400 <= status < 500:
+                CHAT_SECONDS.labels(channel).observe(elapsed)
 
 
 class BodyTooLarge(HTTPException):

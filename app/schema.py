@@ -17,6 +17,7 @@ from alembic.config import Config
 from sqlalchemy import inspect
 
 from core.database import Database, StorageError
+from core.logs import configure as configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> int:
     from core.settings import get_settings
 
     if argv == ["upgrade"]:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+        configure_logging()
         database = Database(get_settings().database_url)
         try:
             database.open()

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     events_max_per_address: int = Field(default=40, ge=1)  # open /api/events streams per address
     events_max_streams: int = Field(default=500, ge=1)  # open /api/events streams in all
 
+    # /metrics: open to this machine (loopback, not through a proxy); anyone else sends
+    # ``Authorization: Bearer <metrics_token>``. Empty: no one else (403).
+    metrics_token: str = ""
+
     # Secrets
     session_secret: str = PLACEHOLDER
     wechat_token: str = PLACEHOLDER

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.metrics import RETRIEVAL_SECONDS
 from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.documents import Hit
@@ -185,6 +186,7 @@ class Retriever:
         """Clean and repair a query (see :class:`textnorm.normalize.Normalizer`)."""
         return self.normalizer.normalize(query)
 
+    @RETRIEVAL_SECONDS.time()  # every search, from the actions' thread pool or the CLI
     def search(
         self,
         query: str,

@@ -3,7 +3,8 @@ costs and process memory.
 
 A target is either a stack started here (tests/support/stack.py: the real Rasa and the real
 app, as ``make run`` starts them, on free ports with their own databases) or an already
-running ``make run`` (``YINFA_URL``, with ``YINFA_RASA_URL`` for Rasa).
+running ``make run`` (``YINFA_URL``, with ``YINFA_RASA_URL`` for Rasa), whose processes
+are found by their command lines and working directory (this checkout).
 """
 
 from __future__ import annotations
@@ -27,13 +28,22 @@ LOCUST = ROOT / ".venv" / "bin" / "locust"
 LOCUSTFILE = ROOT / "scripts" / "locustfile.py"
 START_TIMEOUT_S = 900
 WARM_UP_ATTEMPTS = 5
+DEV_E2E = ROOT / "tests" / "eval" / "dev" / "e2e.yml"
+
+
+def policy_questions() -> list[str]:
+    """The development set's policy questions (never the frozen test set)."""
+    import yaml
+
+    items = yaml.safe_load(DEV_E2E.read_text(encoding="utf-8"))
+    return [str(item["q"]) for item in items if item.get("group") == "policy"]
 
 
 @dataclass
 class Target:
     app_url: str
     rasa_url: str
-    pids: dict[str, int] = field(default_factory=dict)  # process name -> pid (own stack only)
+    pids: dict[str, int] = field(default_factory=dict)  # process name -> pid
     stack: Stack | None = None
 
     def stop(self) -> None:
@@ -46,7 +56,7 @@ def open_target(workdir: Path, extra_env: dict[str, str] | None = None) -> Targe
     url = os.environ.get("YINFA_URL")
     if url:
         rasa = os.environ.get("YINFA_RASA_URL", "http://127.0.0.1:5005")
-        return Target(url.rstrip("/"), rasa.rstrip("/"))
+        return Target(url.rstrip("/"), rasa.rstrip("/"), local_processes())
     stack = Stack(workdir, extra_env=dict(extra_env or {}))
     try:
         # The machine is shared: under other work Rasa may take minutes to load its model.
@@ -175,7 +185,29 @@ def _failure_kinds(path: Path) -> str:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB."""
+    """Resident memory of ``pid`` and all its descendants, in MB (psutil if installed,
+    else ``/proc``); 0 for a process that is gone."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is None:
+        return _proc_rss_kb(pid) / 1024
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def _proc_rss_kb(pid: int) -> int:
     total = 0
     for p in [pid, *_descendants(pid)]:
         try:
@@ -184,7 +216,7 @@ def rss_mb(pid: int) -> float:
                     total += int(line.split()[1])
         except OSError:
             continue
-    return total / 1024
+    return total
 
 
 def _descendants(pid: int) -> list[int]:
@@ -198,12 +230,49 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def print_rss(target: Target, when: str) -> None:
+ROLES = (
+    ("app", re.compile(r"uvicorn\b.*\bapp\.main:create_app")),
+    ("rasa", re.compile(r"\brasa run\b")),
+    ("worker", re.compile(r"-m alerts worker\b")),
+)
+
+
+def local_processes(root: Path = ROOT) -> dict[str, int]:
+    """This checkout's app, Rasa and delivery-worker processes (working directory
+    ``root``), for a target started elsewhere (``make run``, ``make run-cluster``):
+    ``{"app": pid, "app-2": pid, "rasa": pid, ...}``. A match inside another match (a
+    child) is left out: its parent's figures include it. Empty without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return {}
+    found: list[tuple[str, int, int]] = []
+    for proc in psutil.process_iter(["pid", "ppid", "cmdline", "cwd"]):
+        info = proc.info
+        if info.get("cwd") != str(root) or not info.get("cmdline"):
+            continue
+        line = " ".join(info["cmdline"])
+        role = next((name for name, pattern in ROLES if pattern.search(line)), None)
+        if role is not None:
+            found.append((role, info["pid"], info["ppid"]))
+    pids = {pid for _, pid, _ in found}
+    names: dict[str, int] = {}
+    for role, pid, ppid in sorted(found, key=lambda f: (f[0], f[1])):
+        if ppid in pids:
+            continue
+        count = sum(1 for name in names if name.split("-")[0] == role)
+        names[role if not count else f"{role}-{count + 1}"] = pid
+    return names
+
+
+def print_rss(target: Target, when: str) -> dict[str, float]:
+    """Print and return the RSS (MB) of each of the target's processes."""
     if not target.pids:
-        print(f"  RSS {when}: not measured (a running make run: pids unknown)")
-        return
-    parts = [f"{name} {rss_mb(pid):.0f} MB" for name, pid in target.pids.items()]
-    print(f"  RSS {when}: " + ", ".join(parts))
+        print(f"  RSS {when}: not measured (no process of this checkout found; psutil?)")
+        return {}
+    sizes = {name: rss_mb(pid) for name, pid in target.pids.items()}
+    print(f"  RSS {when}: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes.items()))
+    return sizes
 
 
 def cpu_seconds(pid: int) -> float:

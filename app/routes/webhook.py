@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import (
     ActionExecutionRejection,
     ActionMissingDomainException,
@@ -21,6 +22,7 @@ from rasa_sdk.interfaces import (
 
 from app.deps import ActionExecutorDep
 from core.deps import SettingsDep
+from core.request_id import METADATA_KEY, accepted, current_request_id, request_id_scope
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,23 @@ async def action_webhook(
         action_call: dict[str, Any] = await request.json()
     except ValueError:
         return JSONResponse({"error": "Invalid body request"}, status_code=400)
+    with request_id_scope(message_request_id(action_call) or current_request_id() or "-"):
+        return await _run(executor, action_call)
+
+
+def message_request_id(action_call: Any) -> str | None:
+    """The id of the request that sent the user message this action call answers: the
+    app put it into the message's metadata (``core.rasa_client``), and Rasa hands the
+    tracker's latest message to the action server."""
+    try:
+        metadata = action_call["tracker"]["latest_message"]["metadata"]
+        return accepted(metadata.get(METADATA_KEY))
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+async def _run(executor: ActionExecutor, action_call: dict[str, Any]) -> JSONResponse:
+    """Run the action; rasa-sdk's errors become the answers Rasa expects."""
     try:
         result = await executor.run(action_call)
     except ActionExecutionRejection as e:

@@ -18,6 +18,7 @@ from channels.wechat.customer_service import CustomerServiceClient, WeChatAPIErr
 from channels.wechat.replay import ReplayGuard
 from channels.wechat.replies import SENDER_PREFIX
 from channels.wechat.xmlmsg import Inbound
+from core.metrics import CHAT_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +137,14 @@ class TurnCoordinator:
         return task
 
     async def _run(self, key: str, turn: Turn, answer: Answer) -> None:
+        started = time.perf_counter()
         try:
             turn.parts = await answer()
         except Exception:  # never leave a retry waiting on a crashed turn
             log.exception("WeChat turn %s failed", key)
             turn.parts = [self.busy_text]
         finally:
+            CHAT_SECONDS.labels("wechat").observe(time.perf_counter() - started)
             self._finish(key, turn, turn.parts if turn.parts is not None else [self.busy_text])
         if turn.via_api:
             await self._deliver(turn)

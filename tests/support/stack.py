@@ -163,6 +163,8 @@ class Stack:
                 "--port",
                 str(self.app_port),
                 "--no-proxy-headers",  # as in the Procfile: the app alone reads X-Forwarded-For
+                "--log-config",
+                "app/logging.yml",  # as in the Procfile: every line names its request
             ],
             env,
             self.workdir / "app.log",
