@@ -14,6 +14,7 @@ from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
 from actions.forms import GuideFormValidation
+from actions.outcome import mark
 
 
 class ValidateAdaptationGuideForm(GuideFormValidation):
@@ -80,6 +81,7 @@ class ActionAdaptationGuideResult(ServicedAction):
             )
         apply = corpus.by_id[ids["apply"]]
         say_entry(dispatcher, apply, corpus, hotline=hotline, on=on, domain=domain)
+        mark(dispatcher, "guide", topic="adaptation")
         return [
             *reset_form_slots(),
             SlotSet("last_entry_id", apply.id),

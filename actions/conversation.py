@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import say_steps, summary
 from actions.base import ServicedAction
+from actions.outcome import mark
+from core.messages import MARKER_KEY
 from knowledge.corpus import load_numbers
 
 # Slots of every guide form; cleared when a guide ends or is stopped.
@@ -75,11 +77,14 @@ class ActionRepeat(ServicedAction):
             return []
         for event in messages:
             data = event.get("data") or {}
-            dispatcher.utter_message(
-                text=event.get("text"),
-                buttons=data.get("buttons") or None,
-                json_message=data.get("custom") or None,
-            )
+            custom = {k: v for k, v in (data.get("custom") or {}).items() if k != MARKER_KEY}
+            if event.get("text") or data.get("buttons") or custom:
+                dispatcher.utter_message(
+                    text=event.get("text"),
+                    buttons=data.get("buttons") or None,
+                    json_message=custom or None,
+                )
+        mark(dispatcher, "other")  # said again: not a new answer
         return []
 
 

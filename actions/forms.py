@@ -17,6 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.base import ServicedAction
 from actions.choices import Option, Question, load_questions
+from actions.outcome import is_marked, mark, mark_reply
 from textnorm.signals import is_question
 
 FAILED_ANSWERS = "failed_answers"
@@ -38,6 +39,16 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
 
     def form_name(self) -> str:
         return self.form
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Validate as usual; a turn inside the guide is marked ``guide`` (with the guide's
+        topic: ``meal_guide_form`` -> ``meal``) unless a question in it was answered."""
+        events: list[dict[str, Any]] = list(await super().run(dispatcher, tracker, domain))
+        if not is_marked(dispatcher):
+            mark(dispatcher, "guide", topic=self.form.split("_")[0])
+        return events
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -102,9 +113,10 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         if parsed is None and self.is_new_question(text):
             from actions.policy_answer import knowledge_answer
 
-            knowledge_answer(self.services).respond(
+            reply = knowledge_answer(self.services).respond(
                 dispatcher, tracker, text, domain or {}, in_form=True
             )
+            mark_reply(dispatcher, reply)
             dispatcher.utter_message(response="utter_back_to_form")
             return {slot: None}
         if parsed is None:

@@ -84,6 +84,8 @@ class Reply:
     entry: Document | None = None
     referred: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
+    confidence: float | None = None  # of the search answered (or referred) from
+    topic: str | None = None  # of the entry said, or of the nearest one
 
 
 class KnowledgeAnswer:
@@ -209,6 +211,8 @@ class KnowledgeAnswer:
             dispatcher.utter_message(response="utter_kind_alone")
         # 4. the answer, or an honest referral
         entry = self.best_entry(result)
+        reply.confidence = result.confidence if result.hits else None
+        reply.topic = entry.topic if entry is not None else None
         if self.confident(result) and entry is not None:
             self._answer(dispatcher, entry, result, domain, reply, in_form=in_form)
             return reply

@@ -13,6 +13,7 @@ from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
 from actions.forms import GuideFormValidation
+from actions.outcome import mark
 
 
 class ValidateMealGuideForm(GuideFormValidation):
@@ -76,6 +77,7 @@ class ActionMealGuideResult(ServicedAction):
             buttons=related_buttons((corpus.by_id[i] for i in ids["related"]), domain),
             json_message={"citations": citations(where, corpus)},
         )
+        mark(dispatcher, "guide", topic="meal")
         return [
             *reset_form_slots(),
             SlotSet("last_entry_id", where.id),

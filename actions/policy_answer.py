@@ -24,6 +24,7 @@ from actions.base import ActionServices, ServicedAction
 from actions.choices import load_answers
 from actions.knowledge_answer import TOP_K, KnowledgeAnswer
 from actions.offload import off_loop
+from actions.outcome import mark, mark_reply
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class ActionAnswerPolicy(ServicedAction):
             domain,
             intent=intent,
         )
+        mark_reply(dispatcher, reply)
         log.info(
             "knowledge answer: entry %s, referred %s, scam warning %s, place %s",
             reply.entry.id if reply.entry else None,
@@ -116,6 +118,7 @@ class ActionAnswerPolicy(ServicedAction):
             buttons=related_buttons(related, domain, exclude=[doc.id]),
             domain=domain,
         )
+        mark(dispatcher, "answered", entry_id=doc.id, topic=doc.topic)
         return [
             SlotSet("last_entry_id", doc.id),
             SlotSet("last_simple", None),
@@ -130,6 +133,7 @@ class ActionAnswerPolicy(ServicedAction):
             say_entry(
                 dispatcher, doc, corpus, hotline=self.services.settings.hotline, domain=domain
             )
+        mark(dispatcher, "answered", entry_id=doc.id, topic=doc.topic)
         return [SlotSet("last_entry_id", doc.id)]
 
 

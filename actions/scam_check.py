@@ -18,6 +18,7 @@ from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
 from actions.forms import GuideFormValidation
 from actions.offload import off_loop
+from actions.outcome import mark
 
 PAID = "已经转了"
 ASKED_SECRETS = frozenset({"password", "code", "card"})
@@ -105,6 +106,7 @@ class ActionScamCheckResult(ServicedAction):
         dispatcher.utter_message(
             response="utter_scam_96110", json_message={"citations": citations(info, corpus)}
         )
+        mark(dispatcher, "guide", topic="scam")
         return [
             *reset_form_slots(),
             SlotSet("last_entry_id", info.id),

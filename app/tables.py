@@ -10,6 +10,7 @@ import alerts.wechat_reach  # noqa: F401  (wechat_template_quota)
 import channels.web.models  # noqa: F401
 import channels.wechat.replay  # noqa: F401
 import console.models  # noqa: F401
+import insights.models  # noqa: F401
 from core.orm import Base
 
 metadata = Base.metadata
