@@ -69,7 +69,7 @@
     rows("days", w.days, (d) => [d.day, String(d.messages), String(d.answered), pct(d.answer_rate)], 4);
     rows("topics", w.top_topics, (t) => [topicName(t.topic), String(t.messages), String(t.answered),
       String(t.unhelpful)], 4);
-    $("queue").textContent = fill(T.queue, w.queue);
+    $("queue").textContent = fill(T.queue, { n: w.unanswered });
     rows("entries", w.new_entries, (e) => [e.title, e.entry_id, topicName(e.topic), e.added], 4);
     rows("alerts", w.alerts, (a) => [a.public_code, a.title + (a.status === "retracted" ? T.retracted : ""),
       clock(a.published_at), String(a.recipients), String(a.delivered),

@@ -150,9 +150,9 @@ window.Insights = (() => {
   // --- 没用 rates ----------------------------------------------------------------------
   function bar(rate) {
     const wrap = el("span", null, "rate");
-    const track = el("span", null, "bar");
+    const track = el("span", null, "rate-bar");
     track.setAttribute("aria-hidden", "true");
-    const fillEl = el("span", null, "bar-fill");
+    const fillEl = el("span", null, "rate-fill");
     fillEl.style.width = `${Math.min(Math.max(rate, 0), 1) * 100}%`;
     track.append(fillEl);
     wrap.append(track, el("span", pct(rate)));
