@@ -33,6 +33,8 @@ ELEVATOR = (
     "加装电梯补助标准",
 )
 WEATHER = ("阳泉明天下雨不", "今天阳泉天气咋样", "这两天阳泉会下雪吗")
+ALERT_SUBSCRIBERS = ("insights-sub-1", "insights-sub-2", "insights-sub-3")
+ALERT_TITLE = "冒充客服说退款"
 LIVE_MESSAGES = ("老年助餐怎么报名", "阳泉明天下雨不", "加装电梯补贴有多少")
 
 
@@ -80,9 +82,44 @@ def _create_editor(stack: Any) -> None:
     assert out.returncode == 0 or "taken" in out.stderr, out.stderr
 
 
+def _say(stack: Any, sender: str, text: str) -> None:
+    """One resident message; on this shared machine Rasa may be slow (503), so try again."""
+    for _ in range(3):
+        r = httpx.post(
+            stack.app_url + "/api/chat", json={"sender_id": sender, "text": text}, timeout=60
+        )
+        if r.status_code != 503:
+            break
+        time.sleep(2)
+    assert r.status_code == 200, r.text
+
+
+def _publish_alert(stack: Any) -> None:
+    """officer_a drafts, officer_b approves and publishes (the inline worker delivers)."""
+    from tests.alerts.e2e_support import session
+
+    with session(stack, "officer_a") as a:
+        r = a.post(
+            "/api/operator/alerts",
+            json={
+                "title": ALERT_TITLE,
+                "scam_type": "other",
+                "districts": [],
+                "body": "有人冒充网店客服，说要给您退款，让您点链接、报验证码。别点，别报，挂电话。",
+                "expires_at": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)).isoformat(),
+            },
+        )
+        assert r.status_code == 201, r.text
+        alert_id = r.json()["id"]
+    with session(stack, "officer_b") as b:
+        for step in ("approve", "publish"):
+            assert b.post(f"/api/operator/alerts/{alert_id}/{step}").status_code == 200
+
+
 @pytest.fixture(scope="module")
 def insights_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The stack with accounts, a few live messages and a week of question-log rows."""
+    from alerts import subscriptions
     from core.clock import TIMEZONE
     from core.database import Database
     from tests.alerts.e2e_support import create_accounts
@@ -94,16 +131,14 @@ def insights_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
         stack.start()
         create_accounts(stack)
         for i, text in enumerate(LIVE_MESSAGES):
-            r = httpx.post(
-                stack.app_url + "/api/chat",
-                json={"sender_id": f"insights-{i}", "text": text},
-                timeout=60,
-            )
-            assert r.status_code == 200, r.text
+            _say(stack, f"insights-{i}", text)
         db = Database(f"sqlite:///{stack.app_db}")
         db.open()
         insert(db, _week_rows(dt.datetime.now(TIMEZONE).date()))
+        for user in ALERT_SUBSCRIBERS:
+            subscriptions.subscribe(db, "web", user)
         db.dispose()
+        _publish_alert(stack)
         yield stack
     finally:
         stack.stop()
@@ -273,6 +308,9 @@ def test_weekly_summary_prints_to_pdf(browser: Browser, insights_stack) -> None:
         assert shown["居民发来的消息"] == str(messages), shown
         expect(page.locator("#topics tr").first).to_contain_text("老年助餐")
         expect(page.locator("#days tr")).to_have_count(7)
+        alert = page.locator("#alerts tr", has_text=ALERT_TITLE)
+        expect(alert).to_have_count(1)
+        assert alert.locator("td").nth(2).inner_text() == str(len(ALERT_SUBSCRIBERS))  # 应送
         violations = serious(run_axe(page))
         assert not violations, violations
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
