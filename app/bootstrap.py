@@ -39,13 +39,17 @@ from channels.wechat.templates import AlertTemplates
 from channels.wechat.texts import load_texts
 from console.deps import session_operator
 from console.ratelimit import LoginLimiter
+from core import clock
 from core.conversation import Conversation
 from core.database import Database
 from core.limits import ChatLimiter
 from core.messages import BotMessage
-from core.ports import AlertsSent, Authenticator, ScamDesk
+from core.ports import AlertsSent, AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
+from insights import outcomes
+from insights.recorder import QuestionRecorder
+from insights.retention import purge_daily
 from knowledge.retriever import Retriever
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,8 @@ class Services:
     scam_desk: ScamDesk  # the bot's scam check, for the console
     template_quota: RemainingQuota  # WeChat template messages left today, for the console
     alerts_sent: AlertsSent  # alerts published in a period and their reach, for the insights
+    question_recorder: QuestionRecorder  # the question log (insights)
+    answer_feedback: AnswerFeedback  # 有用/没用 into the question log, for the web channel
 
 
 def open_database(settings: Settings) -> Database:
@@ -183,6 +189,19 @@ def _warm(retriever: Retriever, services: ActionServices) -> None:
     except Exception:  # warm-up only; the real search reports its own errors
         log.warning("retriever warm-up failed", exc_info=True)
     knowledge_answer(services).warm()  # the gazetteer and jieba's tables
+    outcomes.warm()  # the domain's fallback, scam-warning and guide texts
+
+
+def question_recorder(
+    settings: Settings, database: Database, retriever: Retriever
+) -> QuestionRecorder:
+    """The question log of resident turns (``insights``); dates from the one clock."""
+
+    def topic_of(entry_id: str) -> str | None:
+        doc = retriever.corpus.by_id.get(entry_id)
+        return doc.topic if doc is not None and doc.topic else None
+
+    return QuestionRecorder(database, lambda: clock.today(settings), topic_of)
 
 
 @asynccontextmanager
@@ -192,10 +211,12 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
     database = open_database(settings)
     retriever = Retriever.load(settings)
     rasa = rasa_client(settings)
+    recorder = question_recorder(settings, database, retriever)
     conversation = Conversation(
         rasa,
         max_chars=settings.max_text_chars,
         before_turn=AlertContext(database, rasa).before_turn,  # fanned-out alerts (issue 15)
+        after_turn=recorder,  # the question log (issue 16)
     )
     action_services = ActionServices(
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
@@ -230,13 +251,21 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         scam_desk=scam_desk,
         template_quota=template_quota(settings, database),
         alerts_sent=partial(sent_between, database),
+        question_recorder=recorder,
+        answer_feedback=recorder.feedback,
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None
+    retention = asyncio.create_task(
+        purge_daily(database, settings.today, settings.insights_retention_days, stop)
+    )
     try:
         yield services
     finally:
         stop.set()
+        await asyncio.wait_for(retention, timeout=10)
+        await recorder.drain()
+        recorder.close()
         if task is not None:
             try:
                 await asyncio.wait_for(task, timeout=10)

@@ -15,7 +15,13 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from channels.web.models import Feedback
 from core.conversation import RasaUnavailable
-from core.deps import ChatLimiterDep, ConversationDep, DatabaseDep, SettingsDep
+from core.deps import (
+    AnswerFeedbackDep,
+    ChatLimiterDep,
+    ConversationDep,
+    DatabaseDep,
+    SettingsDep,
+)
 from core.limits import refusals
 from core.messages import BotMessage
 from core.redact import redact
@@ -27,6 +33,8 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["web chat"])
 
 SenderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+EntryId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,80}$")]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -80,6 +88,8 @@ class FeedbackRequest(BaseModel):
     message_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     useful: bool
     answer_text: str = Field(default="", max_length=2000)
+    # The knowledge entry the rated turn answered with (its bubbles' ``entry_id``), if any.
+    entry_id: EntryId | None = None
 
 
 @router.post(
@@ -127,8 +137,12 @@ async def chat(
 
 
 @router.post("/feedback", status_code=201)
-def feedback(body: FeedbackRequest, database: DatabaseDep) -> dict[str, bool]:
-    """Store 有用/没用 for one answer in the app database."""
+def feedback(
+    body: FeedbackRequest, database: DatabaseDep, question_log: AnswerFeedbackDep
+) -> dict[str, bool]:
+    """Store 有用/没用 for one answer in the app database (and in the question log)."""
+    if question_log is not None:
+        question_log(web_sender(body.sender_id), body.entry_id, body.useful)
     with database.session() as s:
         s.add(
             Feedback(

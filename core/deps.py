@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from core.conversation import Conversation
 from core.database import Database
 from core.limits import ChatLimiter
-from core.ports import Authenticator, ScamDesk
+from core.ports import AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import Settings
 
@@ -75,3 +75,7 @@ ChatLimiterDep = Annotated[ChatLimiter, Depends(service("chat_limiter"))]
 AuthenticatorDep = Annotated[Authenticator, Depends(service("authenticate"))]
 # The bot's scam check, for the console.
 ScamDeskDep = Annotated[ScamDesk, Depends(service("scam_desk"))]
+# 有用/没用 noted in the question log (insights), when the app has one.
+AnswerFeedbackDep = Annotated[
+    AnswerFeedback | None, Depends(service("answer_feedback", optional=True))
+]

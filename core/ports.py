@@ -99,3 +99,11 @@ class AlertsSent(Protocol):
     bound to the app database), for the insights' weekly summary."""
 
     def __call__(self, since: datetime, until: datetime) -> list[SentAlert]: ...
+
+
+class AnswerFeedback(Protocol):
+    """Notes 有用/没用 in the question log (``insights.recorder``), for the web channel."""
+
+    def __call__(self, sender_id: str, entry_id: str | None, useful: bool) -> bool:
+        """Set the feedback of the conversation's newest row for that entry; whether one was
+        found. Must not raise."""

@@ -158,6 +158,13 @@ class Settings(BaseSettings):
     # messages); empty: template messages carry no link.
     public_base_url: str = ""
 
+    # Insights (issue 16): question-log rows older than this many days are deleted (on
+    # start-up, then daily, and by `python -m insights purge`).
+    insights_retention_days: int = Field(default=180, ge=1, le=3660)
+    # Unanswered-queue clustering: where between the embedding model's "means something"
+    # and "full" cosines two questions count as the same (0..1; higher: tighter clusters).
+    insights_cluster_similarity: float = Field(default=0.75, ge=0.0, le=1.0)
+
     # Alert delivery
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 

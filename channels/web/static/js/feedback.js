@@ -32,6 +32,7 @@ async function sendFeedback(entry, useful, wrap) {
       message_id: entry.message_id,
       useful,
       answer_text: (entry.turn_text || entry.text || "").slice(0, 2000),
+      entry_id: entry.turn_entry_id || null,
     }, CHAT_TIMEOUT_MS);
     if (!result.ok) { throw new Error(`feedback ${result.status}`); }
     entry.feedback = useful;

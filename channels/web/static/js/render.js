@@ -112,6 +112,7 @@ const toEntry = (m, i, idPrefix) => ({
   citations: (m.citations || []).map(toCitation),
   last_of_turn: false,
   turn_text: "",
+  turn_entry_id: "",
 });
 
 /** Bot messages of one turn (from /api/chat or a push) as history entries. */
@@ -123,6 +124,9 @@ export function toEntries(messages, idPrefix) {
     const last = entries[entries.length - 1];
     last.last_of_turn = true;
     last.turn_text = entries.map((e) => e.text).filter(Boolean).join("\n");
+    // The entry the turn answered with: feedback is noted against it in the question log.
+    const answered = list.find((m) => m && typeof m.entry_id === "string" && m.entry_id);
+    last.turn_entry_id = answered ? answered.entry_id : "";
   }
   return entries;
 }
