@@ -99,12 +99,16 @@ class Client:
         self.count(f"web {r.status_code}")
         return list((r.json() or {}).get("messages") or []) if r.status_code == 200 else []
 
-    def feedback(self, sender: str, message: dict[str, object], useful: bool) -> None:
+    def feedback(self, sender: str, messages: list[dict[str, object]], useful: bool) -> None:
+        """有用/没用 on the turn's last bubble, with the entry it answered with (as the page's
+        feedback.js sends it)."""
+        entry = next((str(m["entry_id"]) for m in messages if m.get("entry_id")), None)
         body = {
             "sender_id": sender,
-            "message_id": str(message.get("message_id") or ""),
+            "message_id": str(messages[-1].get("message_id") or ""),
             "useful": useful,
-            "answer_text": str(message.get("text") or "")[:2000],
+            "answer_text": "\n".join(str(m.get("text") or "") for m in messages)[:2000],
+            "entry_id": entry,
         }
         r = self.http.post(self.url + "/api/feedback", json=body)
         self.count(f"feedback {'有用' if useful else '没用'} {r.status_code}")
@@ -147,7 +151,7 @@ def conversation(client: Client, mix: Mix, rng: random.Random, wechat_share: flo
     elif messages and kind in ("policy", "phrasing", "in_domain") and rng.random() < 0.4:
         # Questions the plan answers get mostly 有用; in-domain gaps mostly 没用.
         useful = rng.random() < (0.85 if kind != "in_domain" else 0.3)
-        client.feedback(sender, messages[-1], useful)
+        client.feedback(sender, messages, useful)
 
 
 def run(args: argparse.Namespace, url: str, wechat_token: str | None) -> dict[str, int]:
@@ -182,6 +186,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--days", type=int, default=7)
     p.add_argument("--backdate", action="store_true", help="spread this run's rows over --days")
     p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--app-port", type=int, default=0, help="with --own-stack (0: a free port)")
+    p.add_argument("--rasa-port", type=int, default=0, help="with --own-stack (0: a free port)")
+    p.add_argument("--no-wait", action="store_true", help="with --own-stack: stop it at the end")
     return p.parse_args(argv)
 
 
@@ -194,13 +201,20 @@ def with_target(args: argparse.Namespace, body: Callable[[str, str, str | None],
         body(args.url, database, args.wechat_token or None)
         return
     from tests.alerts.e2e_support import PASSWORD, create_accounts
-    from tests.support.stack import WECHAT_TOKEN, Stack
+    from tests.support.stack import WECHAT_TOKEN, Stack, free_port
 
-    stack = Stack(ROOT / "var" / "simulate_week", extra_env={"YINFA_ALERTS_POLL_S": "1"})
+    stack = Stack(
+        ROOT / "var" / "simulate_week",
+        extra_env={"YINFA_ALERTS_POLL_S": "1"},
+        app_port=args.app_port or free_port(),
+        rasa_port=args.rasa_port or free_port(),
+    )
     stack.start()
     try:
         create_accounts(stack)
         body(stack.app_url, f"sqlite:///{stack.app_db}", WECHAT_TOKEN)
+        if args.no_wait:
+            return
         print(f"\nthe app keeps running: {stack.app_url}/operator (admin1 / {PASSWORD})")
         print("Ctrl-C stops it.", flush=True)
         while stack.app.alive():
