@@ -49,7 +49,7 @@ from question_mix import (  # noqa: E402
     entry_phrasings,
     policy_questions,
 )
-from week_backdate import backdate, last_id  # noqa: E402
+from week_backdate import backdate, last_id, settle  # noqa: E402
 
 from tests.channels.wechat.peer import text_xml, wechat_signature  # noqa: E402
 
@@ -95,8 +95,12 @@ class Client:
         self.counts[key] = self.counts.get(key, 0) + 1
 
     def web(self, sender: str, text: str) -> list[dict[str, object]]:
-        r = self.http.post(self.url + "/api/chat", json={"sender_id": sender, "text": text})
-        self.count(f"web {r.status_code}")
+        for _ in range(3):  # 503: Rasa busy; a resident tries again
+            r = self.http.post(self.url + "/api/chat", json={"sender_id": sender, "text": text})
+            self.count(f"web {r.status_code}")
+            if r.status_code != 503:
+                break
+            time.sleep(2)
         return list((r.json() or {}).get("messages") or []) if r.status_code == 200 else []
 
     def feedback(self, sender: str, messages: list[dict[str, object]], useful: bool) -> None:
@@ -238,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {key}: {counts[key]}")
         print(f"took {took:.0f} s")
         if args.backdate:
+            print(f"question-log rows of this run: {settle(database_url) - before}")
             moved = backdate(database_url, after_id=before, days=args.days, seed=args.seed)
             print(f"backdated {moved} question-log rows over the last {args.days} days")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 
 from sqlalchemy import create_engine, text
 
@@ -24,6 +25,19 @@ def last_id(database_url: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+def settle(database_url: str, quiet_s: float = 5.0, timeout_s: float = 120.0) -> int:
+    """Wait until no new row has come for ``quiet_s`` seconds (the app writes its log rows on
+    its own thread, and WeChat answers after the request returned); the last id."""
+    deadline = time.monotonic() + timeout_s
+    last, since = last_id(database_url), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(1)
+        now = last_id(database_url)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
 
 
 def days_back(conversation_key: str, days: int, seed: int) -> int:
