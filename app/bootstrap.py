@@ -48,6 +48,7 @@ from core.ports import AlertsSent, AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
 from insights import outcomes
+from insights.clusters import Clusterer
 from insights.recorder import QuestionRecorder
 from insights.retention import purge_daily
 from knowledge.retriever import Retriever
@@ -84,6 +85,7 @@ class Services:
     alerts_sent: AlertsSent  # alerts published in a period and their reach, for the insights
     question_recorder: QuestionRecorder  # the question log (insights)
     answer_feedback: AnswerFeedback  # 有用/没用 into the question log, for the web channel
+    insight_clusterer: Clusterer  # the unanswered queue's clustering (embeddings cached)
 
 
 def open_database(settings: Settings) -> Database:
@@ -253,6 +255,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         alerts_sent=partial(sent_between, database),
         question_recorder=recorder,
         answer_feedback=recorder.feedback,
+        insight_clusterer=Clusterer(retriever.embedder, settings.insights_cluster_similarity),
     )
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop)) if worker is not None else None

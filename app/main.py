@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from channels.web import router as web_router
     from channels.wechat import router as wechat
     from console import routes as console_routes
+    from insights import routes as insights_routes
     from insights import weekly
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
@@ -86,5 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_routes.router)
     app.include_router(alert_routes.router)
     app.include_router(banner.router)
+    app.include_router(insights_routes.router)
     app.include_router(weekly.router)
     return app

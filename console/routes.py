@@ -88,7 +88,7 @@ class LoginRequest(BaseModel):
 
 class Me(BaseModel):
     username: str
-    role: Literal["operator", "alert_officer", "admin"]
+    role: Literal["operator", "alert_officer", "admin", "editor"]
 
 
 def _secure(request: Request) -> bool:

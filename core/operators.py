@@ -20,6 +20,7 @@ __all__ = [
     "ROLES",
     "Admin",
     "AlertViewer",
+    "InsightReader",
     "Authenticator",
     "Lookup",
     "Officer",
@@ -29,7 +30,8 @@ __all__ = [
     "require",
 ]
 
-ROLES = ("operator", "alert_officer", "admin")
+# ``editor``: writes answers; reads the insights (issue 16), marks nothing, no alerts.
+ROLES = ("operator", "alert_officer", "admin", "editor")
 
 
 def client_ip(request: Request) -> str:
@@ -72,3 +74,4 @@ Lookup = Annotated[OperatorView, Depends(require(*ROLES))]
 Officer = Annotated[OperatorView, Depends(require("alert_officer"))]
 Admin = Annotated[OperatorView, Depends(require("admin"))]
 AlertViewer = Annotated[OperatorView, Depends(require("alert_officer", "admin"))]
+InsightReader = Annotated[OperatorView, Depends(require("admin", "editor"))]

@@ -7,6 +7,8 @@ Commands (contract):
     search --batch FILE [--top-k N] [--json]   one question per line, one JSON object per line
     export --json              every retrievable document, one JSON object per line
     eval FILE [--json] [--misses N]   hit@1, hit@3, MRR for hybrid, bm25 and dense
+    suggest [--days N] [--top K]      draft entries for the top unanswered questions
+                                      (added by ``python -m knowledge``: insights.suggest)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -246,8 +249,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for tests)."""
+def build_parser(
+    extra: Sequence[Callable[[Any], None]] = (),
+) -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests); each of ``extra`` adds a command to the
+    subparsers (the entry point adds ``suggest`` from the insights feature)."""
     parser = argparse.ArgumentParser(
         prog="python -m knowledge", description="Knowledge index of 银发助手"
     )
@@ -295,12 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--write", action="store_true", help="fit on all dev questions and write confidence.yml"
     )
     calibrate.set_defaults(func=cmd_calibrate)
+    for add in extra:
+        add(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extra: Sequence[Callable[[Any], None]] = ()) -> int:
     """Entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser(extra).parse_args(argv)
     _quiet_libraries()
     try:
         return int(args.func(args))

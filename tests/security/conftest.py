@@ -27,6 +27,7 @@ ROLES = {
     "officer_a": "alert_officer",
     "officer_b": "alert_officer",
     "admin1": "admin",
+    "editor1": "editor",
 }
 
 

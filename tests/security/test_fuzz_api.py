@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from tests.security.conftest import PASSWORD, build_app, security_settings
 
 MAX_EXAMPLES = int(os.environ.get("YINFA_FUZZ_EXAMPLES", "20"))
-ROLES = [None, "op1", "officer_a", "admin1"]  # None: not signed in
+ROLES = [None, "op1", "officer_a", "admin1", "editor1"]  # None: not signed in
 ASGI_CLIENT = "testclient"  # the peer address schemathesis's ASGI client reports
 
 
