@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from core.clock import TIMEZONE, today, utcnow
 from core.deps import DatabaseDep, SettingsDep, service
-from core.operators import require
-from core.ports import AlertsSent, OperatorView, SentAlert
+from core.operators import InsightReader
+from core.ports import AlertsSent, SentAlert
 from insights.models import QuestionLog
 from insights.outcomes import COUNTED
 
@@ -258,12 +258,11 @@ def summarize(
 router = APIRouter(prefix="/api/operator/insights", tags=["insights"])
 AlertsSentDep = Annotated[AlertsSent, Depends(service("alerts_sent"))]
 Documents = Annotated[Any, Depends(service("retriever"))]
-Reader = Annotated[OperatorView, Depends(require("admin", "editor"))]
 
 
 @router.get("/weekly", response_model=WeeklySummary)
 def weekly(
-    op: Reader,
+    op: InsightReader,
     database: DatabaseDep,
     settings: SettingsDep,
     retriever: Documents,
