@@ -128,7 +128,7 @@ def insights_stack(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no
 
     stack = Stack(tmp_path_factory.mktemp("insights-stack"))
     try:
-        stack.start()
+        stack.start(timeout=600)  # Rasa loads slowly on a busy machine
         create_accounts(stack)
         for i, text in enumerate(LIVE_MESSAGES):
             _say(stack, f"insights-{i}", text)
@@ -234,11 +234,15 @@ def _mark_two_clusters(page: Page, stack: Any) -> None:
     second = page.locator("#ins-queue .cluster").first
     key = second.get_attribute("data-key") or ""
     second.get_by_role("button", name="已由条目回答…").click()
-    second.get_by_label("条目编号").fill("access-elevator")
+    entry = second.get_by_label("条目编号")
+    entry.fill("no-such-entry")  # a clear error, and the cluster stays
+    second.get_by_role("button", name="确定").click()
+    expect(second.locator(".error")).to_contain_text("条目编号")
+    entry.fill("access-elevator-apply")
     second.get_by_role("button", name="确定").click()
     expect(page.locator(f'#ins-queue .cluster[data-key="{key}"]')).to_have_count(0)
     assert _audited(stack, first) and _audited(stack, key)
-    assert "access-elevator" in json.dumps(_audited(stack, key), ensure_ascii=False)
+    assert "access-elevator-apply" in json.dumps(_audited(stack, key), ensure_ascii=False)
     page.reload()  # saved: the marked clusters stay out of the queue
     page.click("button[data-tab=insights]")
     expect(page.locator("#tab-insights")).to_have_attribute("data-loaded", "7", timeout=30_000)
