@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from rasa_sdk.executor import ActionExecutor
 
@@ -23,6 +24,7 @@ from alerts.desk import AlertDesk
 from alerts.hooks import wechat_follow_hook, wechat_inbound_hook
 from alerts.notify import Notifier
 from alerts.report import RemainingQuota
+from alerts.sent import sent_between
 from alerts.stream import ReceiptWatcher, StreamGate
 from alerts.wechat_delivery import WeChatRenderer
 from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
@@ -43,7 +45,7 @@ from core.conversation import Conversation, Turn
 from core.database import Database
 from core.limits import ChatLimiter
 from core.messages import BotMessage
-from core.ports import AnswerFeedback, Authenticator, ScamDesk
+from core.ports import AlertsSent, AnswerFeedback, Authenticator, ScamDesk
 from core.rasa_client import RasaClient
 from core.settings import PLACEHOLDER, Settings
 from insights import outcomes
@@ -81,6 +83,7 @@ class Services:
     authenticate: Authenticator  # who is signed in: the console's sessions
     scam_desk: ScamDesk  # the bot's scam check, for the console
     template_quota: RemainingQuota  # WeChat template messages left today, for the console
+    alerts_sent: AlertsSent  # alerts published in a period and their reach, for the insights
     question_recorder: QuestionRecorder  # the question log (insights)
     answer_feedback: AnswerFeedback  # 有用/没用 into the question log, for the web channel
     insight_clusterer: Clusterer  # the unanswered queue's clustering (embeddings cached)
@@ -284,6 +287,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         authenticate=session_operator,
         scam_desk=scam_desk,
         template_quota=template_quota(settings, database),
+        alerts_sent=partial(sent_between, database),
         question_recorder=recorder,
         answer_feedback=recorder.feedback,
         insight_clusterer=Clusterer(retriever.embedder, settings.insights_cluster_similarity),

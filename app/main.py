@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from channels.wechat import router as wechat
     from console import routes as console_routes
     from insights import routes as insights_routes
+    from insights import weekly
 
     app = FastAPI(title="银发助手 app", version="0.1.0", lifespan=lifespan)
     settings = app.state.settings = settings or get_settings()
@@ -97,4 +98,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alert_routes.router)
     app.include_router(banner.router)
     app.include_router(insights_routes.router)
+    app.include_router(weekly.router)
     return app

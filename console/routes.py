@@ -37,16 +37,38 @@ def console_page() -> FileResponse:
     return FileResponse(STATIC / "console.html", media_type="text/html", headers=PAGE_HEADERS)
 
 
+@page.get("/operator/insights/weekly")
+def weekly_page() -> FileResponse:
+    """The printable weekly summary (its data: ``GET /api/operator/insights/weekly``)."""
+    return FileResponse(STATIC / "weekly.html", media_type="text/html", headers=PAGE_HEADERS)
+
+
 # Served name -> file under static/ (the chart library is vendored: ``console.vendor``).
 STATIC_FILES = {
     "console.js": "console.js",
     "console.css": "console.css",
     "dashboard.js": "dashboard.js",
+    "insights.js": "insights.js",
+    "insights-queue.js": "insights-queue.js",
+    "insights-topics.js": "insights-topics.js",
+    "insights-weekly.js": "insights-weekly.js",
+    "insights.css": "insights.css",
+    "insights-weekly.css": "insights-weekly.css",
     "uPlot.iife.min.js": "vendor/uPlot.iife.min.js",
     "uPlot.min.css": "vendor/uPlot.min.css",
 }
 StaticName = Literal[
-    "console.js", "console.css", "dashboard.js", "uPlot.iife.min.js", "uPlot.min.css"
+    "console.js",
+    "console.css",
+    "dashboard.js",
+    "insights.js",
+    "insights-queue.js",
+    "insights-topics.js",
+    "insights-weekly.js",
+    "insights.css",
+    "insights-weekly.css",
+    "uPlot.iife.min.js",
+    "uPlot.min.css",
 ]
 
 

@@ -4,6 +4,7 @@ the implementation (features never import each other)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from fastapi import Request
@@ -79,6 +80,25 @@ class AlertDesk(Protocol):
     def find(self, code: str) -> AlertNotice | None:
         """The alert with this public code (any status), or None."""
         ...
+
+
+@dataclass(frozen=True)
+class SentAlert:
+    """A published fraud alert and whom it reached (``alerts.sent``): ``reach`` maps channel
+    to outbox status (``delivered``, ``undeliverable``, ``pending`` ...) to subscribers."""
+
+    public_code: str
+    title: str
+    published_at: datetime | None
+    status: str  # published or retracted
+    reach: dict[str, dict[str, int]]
+
+
+class AlertsSent(Protocol):
+    """The alerts published in ``[since, until)``, oldest first (``alerts.sent.sent_between``
+    bound to the app database), for the insights' weekly summary."""
+
+    def __call__(self, since: datetime, until: datetime) -> list[SentAlert]: ...
 
 
 class AnswerFeedback(Protocol):

@@ -49,7 +49,13 @@ from load_support import (
 )
 
 DEFAULT_RUNS = "closed:1,closed:20,closed:50,open:300"
-LOAD_SCRIPTS = ("bench_load.py", "load_support.py", "locustfile.py", "bench_support.py")
+LOAD_SCRIPTS = (
+    "bench_load.py",
+    "load_support.py",
+    "locustfile.py",
+    "question_mix.py",
+    "bench_support.py",
+)
 SHARED = (".venv", ".venv-rasa", "node_modules", "var/index", "var/models")
 
 

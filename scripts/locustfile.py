@@ -6,7 +6,7 @@ its payload), and ``POST /api/feedback`` with the ``message_id`` of an answer's 
 bubble. The mix, by weight:
 
 * 6 — a policy question from the development set (tests/eval/dev/e2e.yml, never the
-  frozen test set), as the first message of a new conversation; a third of them are
+  frozen test set; the messages are in ``scripts/question_mix.py``), as the first message of a new conversation; a third of them are
   followed by 有用/没用 feedback;
 * 1 — the meal guide: its trigger, then the first button of every reply, up to 6 turns;
 * 1 — the scam check: the development set's scam-check conversation;
@@ -22,30 +22,11 @@ from __future__ import annotations
 import os
 import random
 import uuid
-from pathlib import Path
 from typing import Any
 
-import yaml
 from locust import between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
-
-ROOT = Path(__file__).resolve().parent.parent
-DEV_E2E = ROOT / "tests" / "eval" / "dev" / "e2e.yml"
-
-GUIDE_TRIGGER = "帮我一步步看看助餐"
-GUIDE_TURNS = 6
-SCAM_TURNS = (
-    "我接了个电话心里不踏实，你帮我看看是不是骗子",
-    "还没转",
-    "打电话",
-    "他要我手机上的验证码",
-)
-
-
-def policy_questions() -> list[str]:
-    items = yaml.safe_load(DEV_E2E.read_text(encoding="utf-8"))
-    return [str(item["q"]) for item in items if item.get("group") == "policy"]
-
+from question_mix import GUIDE_TRIGGER, GUIDE_TURNS, SCAM_TURNS, policy_questions
 
 QUESTIONS = policy_questions()
 THINK_S = float(os.environ.get("LOAD_THINK_S", "0") or 0)

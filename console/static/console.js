@@ -1,5 +1,6 @@
 // Operator console: search with keyboard, scam check, alerts, audit log.
-// The alert officers' publish check and delivery dashboard are in dashboard.js.
+// The alert officers' publish check and delivery dashboard are in dashboard.js; the
+// insights (admins and editors) in insights.js and insights-queue.js.
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -76,6 +77,7 @@
     if (name === "scam") loadScamOptions();
     if (name === "alerts") loadAlerts();
     if (name === "audit") loadAudit();
+    if (name === "insights") Insights.open();
   }
   document.querySelectorAll(".tab").forEach((b) => b.addEventListener("click", () => openTab(b.dataset.tab)));
 
@@ -284,5 +286,6 @@
 
   // --- start -----------------------------------------------------------------------------
   Dashboard.init({ api, texts: T });
+  Insights.init({ api, canMark: () => Boolean(me && me.role === "admin") });
   api("GET", "/api/operator/me").then(showApp).catch(() => {});
 })();

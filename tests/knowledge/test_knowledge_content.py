@@ -48,7 +48,7 @@ SOURCE_IDS = sorted(REGISTRY)
 SCOPES = {"yangquan", "shanxi", "national", "elsewhere"}
 FACT_SHEETS = ["facts.md", *sorted(p.name for p in (DATA / "sources").glob("national-*.md"))]
 REQUIRED_KEYS = {"id", "topic", "title", "questions", "answer", "clause_ids", "sources"}
-OPTIONAL_KEYS = {"more", "steps", "valid_from", "valid_until", "scam_type"}
+OPTIONAL_KEYS = {"more", "steps", "valid_from", "valid_until", "scam_type", "added"}
 NOISE_KINDS = {"typo", "homophone", "pinyin", "dialect", "short", "long", "none"}
 # Every scam type the fact sheet describes must have at least one entry.
 REQUIRED_SCAM_TYPES = {
