@@ -13,7 +13,7 @@ from actions.answers import citations, in_force, related_buttons, retriever_of, 
 from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
-from actions.forms import GuideFormValidation
+from actions.forms import GuideFormValidation, left_unfinished
 from actions.outcome import mark
 
 
@@ -38,6 +38,8 @@ class ActionAdaptationGuideResult(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if left_unfinished(tracker, ValidateAdaptationGuideForm):
+            return []  # paused by a new question: nothing to sum up yet
         hotline = self.services.settings.hotline
         corpus = retriever_of(self.services).corpus
         ids = load_answers()["adaptation_guide"]

@@ -37,7 +37,7 @@ def emergency_numbers() -> str:
 
 def reset_form_slots() -> list[dict[str, Any]]:
     """Events that clear every guide form's answers."""
-    return [SlotSet(name, None) for name in FORM_SLOTS]
+    return [SlotSet(name, None) for name in (*FORM_SLOTS, "paused_guide")]
 
 
 def last_bot_turn(tracker: Tracker) -> list[dict[str, Any]]:

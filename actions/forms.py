@@ -18,9 +18,11 @@ from rasa_sdk.forms import FormValidationAction
 from actions.base import ServicedAction
 from actions.choices import Option, Question, load_questions
 from actions.outcome import is_marked, mark, mark_reply
-from textnorm.signals import is_question
+from textnorm.signals import is_question, privacy_worry, scam_signal
 
 FAILED_ANSWERS = "failed_answers"
+# The form a new question inside it paused (its answers so far are kept for "接着看").
+PAUSED_GUIDE = "paused_guide"
 
 
 class GuideFormValidation(ServicedAction, FormValidationAction):
@@ -33,6 +35,8 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
     form: str = ""
     slot_prefix: str = ""
     multi_slots: frozenset[str] = frozenset()
+    # Whether a scam told as an answer is the answer (the scam check) or a new question.
+    scams_are_answers: bool = False
 
     def name(self) -> str:
         return f"validate_{self.form}"
@@ -70,8 +74,11 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         ) -> dict[str, Any]:
             if tracker.get_slot("requested_slot") is not None:
                 return {}
+            trigger = self.trigger_text(tracker)
+            if not trigger and tracker.get_slot(PAUSED_GUIDE) == self.form:
+                return {}  # "接着看" (a button) resumes a paused form with its answers
             # The form is starting: forget stale answers, keep what this message says.
-            value = self.parse(slot, self.trigger_text(tracker), requested=False)
+            value = self.parse(slot, trigger, requested=False)
             return {slot: value}
 
         return extract
@@ -99,8 +106,9 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
     ) -> dict[str, Any]:
         """Map an answer to an option; count and explain answers that do not fit.
 
-        An answer that is really a new question (a place, a privacy worry, "我妈能去吗")
-        is answered from the knowledge base, and the form asks its question again.
+        An answer that is really a new question (a place, a privacy worry, a scam, "我妈能去吗")
+        is answered from the knowledge base, and the form is paused rather than asked again:
+        the person chooses to go on ("接着看", which keeps the answers so far) or not.
         """
         if value is None:
             return {slot: None}
@@ -117,8 +125,8 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
                 dispatcher, tracker, text, domain or {}, in_form=True
             )
             mark_reply(dispatcher, reply)
-            dispatcher.utter_message(response="utter_back_to_form")
-            return {slot: None}
+            dispatcher.utter_message(response=f"utter_{self.form}_paused")
+            return {slot: None, "requested_slot": None, PAUSED_GUIDE: self.form}
         if parsed is None:
             failures[slot] = failures.get(slot, 0) + 1
             if failures[slot] >= self.services.settings.form_retry_limit:
@@ -132,12 +140,13 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
         result.update(self.corrections(slot, text, tracker))
         return result
 
-    @staticmethod
-    def is_new_question(text: str) -> bool:
-        """Whether a form answer that fits no option is a question of its own."""
+    def is_new_question(self, text: str) -> bool:
+        """Whether a form answer that fits no option is a question of its own (a scam told
+        inside another guide is one; inside the scam check it is the answer)."""
         from actions.places import other_place
 
-        return is_question(text) or other_place(text) is not None
+        scam = not self.scams_are_answers and scam_signal(text).fired
+        return is_question(text) or privacy_worry(text) or scam or other_place(text) is not None
 
     def corrections(self, slot: str, text: str, tracker: Tracker) -> dict[str, Any]:
         """Earlier answers of this form that the text names differently (a change of mind)."""
@@ -163,6 +172,18 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
             return [o.value for o in options] or None
         option = question.parse(text, requested=requested)
         return option.value if option else None
+
+
+def left_unfinished(tracker: Tracker, validation: type[GuideFormValidation]) -> bool:
+    """Whether the form of ``validation`` ended because a new question paused it (its
+    result is then not said: some answers are still missing)."""
+    if tracker.get_slot(PAUSED_GUIDE) != validation.form:
+        return False
+    return any(
+        tracker.get_slot(s) is None
+        for s in load_questions()
+        if s.startswith(validation.slot_prefix)
+    )
 
 
 def _message_text(tracker: Tracker) -> str:

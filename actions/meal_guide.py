@@ -12,7 +12,7 @@ from actions.answers import citations, related_buttons, retriever_of, say_entry
 from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
-from actions.forms import GuideFormValidation
+from actions.forms import GuideFormValidation, left_unfinished
 from actions.outcome import mark
 
 
@@ -32,6 +32,8 @@ class ActionMealGuideResult(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if left_unfinished(tracker, ValidateMealGuideForm):
+            return []  # paused by a new question: nothing to sum up yet
         settings = self.services.settings
         corpus = retriever_of(self.services).corpus
         ids = load_answers()["meal_guide"]

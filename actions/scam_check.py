@@ -16,7 +16,7 @@ from actions.answers import citations, related_buttons, retriever_of, say_entry,
 from actions.base import ServicedAction
 from actions.choices import load_answers, load_questions
 from actions.conversation import reset_form_slots
-from actions.forms import GuideFormValidation
+from actions.forms import GuideFormValidation, left_unfinished
 from actions.offload import off_loop
 from actions.outcome import mark
 
@@ -29,6 +29,7 @@ class ValidateScamCheckForm(GuideFormValidation):
 
     form = "scam_check_form"
     slot_prefix = "scam_"
+    scams_are_answers = True
     multi_slots = frozenset({"scam_asked"})
 
     def trigger_text(self, tracker: Tracker) -> str:
@@ -68,6 +69,8 @@ class ActionScamCheckResult(ServicedAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if left_unfinished(tracker, ValidateScamCheckForm):
+            return []  # paused by a new question: nothing to sum up yet
         hotline = self.services.settings.hotline
         retriever = retriever_of(self.services)
         corpus = retriever.corpus

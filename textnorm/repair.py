@@ -107,6 +107,15 @@ class Normalizer:
             self.analyzer.word_frequency(ch) > _FUNCTION_CHAR_FREQ for ch in window
         )
 
+    def _all_known(self, window: str) -> bool:
+        """Whether ``window`` is made of known words only (助洁 + 服务): then it is no typo,
+        however close it is to another term (助餐服务)."""
+        words = self.analyzer.words(window)
+        return all(
+            len(w) > 1 and (w in self.terms or w in self.vocabulary or self.analyzer.is_known_word(w))
+            for w in words
+        )
+
     def _trusted_pair(self, word: str) -> bool:
         """Whether a two-character word is safe to repair towards (a term or a common corpus word)."""
         return word in self.terms or self.vocabulary.get(word, 0) >= _MIN_PAIR_COUNT
@@ -281,6 +290,7 @@ class Normalizer:
             length >= _MIN_MASKED_LEN
             and window[:-1] not in self.vocabulary
             and window[1:] not in self.vocabulary
+            and not self._all_known(window)
         ):
             for i in range(length):
                 if self.analyzer.word_frequency(window[i]) > _FUNCTION_CHAR_FREQ:

@@ -174,3 +174,29 @@ def test_personal_numbers_never_reach_rasa_storage_or_logs(stack: Stack) -> None
     user_texts = [e.get("text") or "" for e in map(json.loads, rows) if e.get("event") == "user"]
     masked = [t for t in user_texts if re.search(r"\[(身份证号|银行卡号|电话号码|数字)\]", t)]
     assert len(masked) == len(NUMBERS)  # what Rasa stored is the masked text
+
+
+def test_a_worry_inside_a_guide_pauses_it_and_the_guide_resumes_with_its_answers(
+    stack: Stack,
+) -> None:
+    sender = new_sender()
+    say(stack, sender, "帮我看看俺能不能吃上助餐")
+    assert "给谁问" in joined(say(stack, sender, "盂县"))
+    worried = say(stack, sender, "你要我身份证号干啥")
+    text = joined(worried)
+    assert "身份证" in text and "别告诉我" in text  # the worry is answered
+    assert "给谁问" not in text  # and the guide's question is not asked again at once
+    resume = [b for b in buttons(worried) if b["title"] == "接着看"]
+    assert resume, buttons(worried)
+    resumed = joined(say(stack, sender, resume[0]["payload"]))
+    assert "给谁问" in resumed and "哪个区县" not in resumed  # the district is kept
+
+
+def test_a_scam_told_inside_the_adaptation_guide_is_warned_about_first(stack: Stack) -> None:
+    sender = new_sender()
+    assert "哪一种" in joined(say(stack, sender, "我家卫生间太滑了，帮我看看家里怎么改"))
+    warned = say(stack, sender, "刚有人上门，说政府补贴改造，先交两千定金")
+    first = warned[0]["text"] or ""
+    assert "110" in first or "96110" in first
+    assert "您家属于哪一种" not in joined(warned)
+    assert "没对上" not in joined(warned)

@@ -104,3 +104,13 @@ def test_textnorm_imports_only_its_three_libraries() -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top in allowed | stdlib_ok, f"{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("text", ["助洁服务收钱不", "上门助浴服务"])
+def test_known_words_are_no_typo_of_a_near_term(normalizer: Normalizer, text: str) -> None:
+    # 助洁 + 服务 are both known: one character away from 助餐服务 is not a typo.
+    assert repair(normalizer, text) == text
+
+
+def test_a_window_with_an_unknown_piece_is_still_repaired(normalizer: Normalizer) -> None:
+    assert "幸福食堂" in repair(normalizer, "社区幸福食唐在哪")
