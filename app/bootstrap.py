@@ -207,6 +207,13 @@ def question_recorder(
     return QuestionRecorder(database, lambda: clock.today(settings), topic_of)
 
 
+def wechat_channel(settings: Settings, database: Database) -> WeChatChannel:
+    """The WeChat channel with its replay guard in the app database."""
+    guard = SqlReplayGuard(database)
+    guard.open()
+    return build_channel(settings, guard, on_inbound=wechat_inbound_hook(database))
+
+
 def observed(recorder: QuestionRecorder) -> Callable[[Turn], None]:
     """The ``after_turn`` hook: the question log, then the outcome counts of /metrics."""
 
@@ -259,9 +266,7 @@ async def app_services(settings: Settings) -> AsyncIterator[Services]:
         settings=settings, retriever=retriever, database=database, alerts=AlertDesk(database)
     )
     _warm(retriever, action_services)
-    guard = SqlReplayGuard(database)
-    guard.open()
-    channel = build_channel(settings, guard, on_inbound=wechat_inbound_hook(database))
+    channel = wechat_channel(settings, database)
     notifier = Notifier()
     worker = None
     if settings.alerts.worker == "inline":

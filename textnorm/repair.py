@@ -112,7 +112,8 @@ class Normalizer:
         however close it is to another term (助餐服务)."""
         words = self.analyzer.words(window)
         return all(
-            len(w) > 1 and (w in self.terms or w in self.vocabulary or self.analyzer.is_known_word(w))
+            len(w) > 1
+            and (w in self.terms or w in self.vocabulary or self.analyzer.is_known_word(w))
             for w in words
         )
 
