@@ -9,6 +9,7 @@ stream gate and console services built the way ``app.bootstrap.app_services`` bu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from alerts.sent import sent_between
 from core.messages import BotMessage
 from core.settings import Settings
 
@@ -110,6 +112,7 @@ def build_app(settings: Settings, retriever: object) -> FastAPI:
     app.state.stream_gate = bootstrap.stream_gate(settings)
     app.state.authenticate = session_operator
     app.state.scam_desk = scam_desk
+    app.state.alerts_sent = partial(sent_between, database)  # the weekly summary's reach
     return app
 
 
