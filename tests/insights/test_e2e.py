@@ -30,7 +30,7 @@ def test_real_turns_are_logged_with_their_outcome_and_no_numbers(stack: Stack) -
         ("insights-e2e", "谁能用老年助餐"),
         ("insights-e2e", "有人打电话说我孙子出事了，让我转钱"),
         ("insights-e2e", "我身份证110105194912310021，电话13812345678，验证码482913"),
-        ("insights-e2e", "你好"),
+        ("insights-e2e-hello", "你好"),
     ]
     for sender, text in said:
         assert stack.chat(sender, text).status_code == 200
