@@ -30,7 +30,7 @@ from alerts.wechat_delivery import WeChatRenderer
 from alerts.wechat_reach import TemplateRoute, remaining_template_quota, templates_enabled
 from alerts.worker import DeliveryWorker
 from app import schema
-from app.metrics import record_turn
+from app.metrics import count_outcome
 from channels.wechat.customer_service import CustomerServiceClient
 from channels.wechat.deps import build_channel
 from channels.wechat.formatting import render
@@ -218,8 +218,7 @@ def observed(recorder: QuestionRecorder) -> Callable[[Turn], None]:
     """The ``after_turn`` hook: the question log, then the outcome counts of /metrics."""
 
     def after_turn(turn: Turn) -> None:
-        recorder(turn)
-        record_turn(turn)
+        count_outcome(turn.channel, recorder(turn))  # classified once, by the recorder
 
     return after_turn
 

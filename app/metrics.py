@@ -70,4 +70,9 @@ def record_turn(turn: Turn) -> None:
     """Count one bot turn by channel and outcome (part of ``Conversation``'s ``after_turn``):
     the kind ``insights.outcomes.classify`` gives it (answered, referred, fallback,
     scam_warning, guide, other), the same as the question log's."""
-    TURN_OUTCOMES.labels(turn.channel, classify(turn.messages).kind).inc()
+    count_outcome(turn.channel, classify(turn.messages).kind)
+
+
+def count_outcome(channel: str, kind: str) -> None:
+    """Count one bot turn whose outcome is already known (the question log classified it)."""
+    TURN_OUTCOMES.labels(channel, kind).inc()

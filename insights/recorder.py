@@ -80,15 +80,17 @@ class QuestionRecorder:
             confidence=outcome.confidence,
         )
 
-    def __call__(self, turn: Turn) -> None:
-        """The ``after_turn`` hook: classify now, write in the background."""
+    def __call__(self, turn: Turn) -> str:
+        """The ``after_turn`` hook: classify now, write in the background; the turn's
+        outcome kind (for the metrics, so a turn is classified once)."""
         row = self.row(turn)
         if len(self._pending) >= MAX_PENDING:
             log.warning("question log: %d writes pending, one row dropped", len(self._pending))
-            return
+            return row.outcome
         task = asyncio.get_running_loop().create_task(self._write_off_loop(row))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        return row.outcome
 
     async def _write_off_loop(self, row: QuestionLog) -> None:
         try:

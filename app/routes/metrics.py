@@ -13,7 +13,6 @@ never holds up the event loop.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from ipaddress import ip_address
 from typing import Annotated
@@ -23,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from alerts.stream import StreamGate
+from app.bearer import bearer_matches
 from app.metrics import exposition
 from core.database import Database
 from core.deps import SettingsDep, service
@@ -50,14 +50,6 @@ def is_local(request: Request) -> bool:
         return False
 
 
-def token_matches(request: Request, token: str) -> bool:
-    """Whether the request carries ``Bearer <token>`` (compared in constant time)."""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        return False
-    return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
-
-
 def refusal(request: Request, settings: Settings) -> JSONResponse | None:
     """The answer for a client that may not read the metrics, or None if it may."""
     if is_local(request):
@@ -67,7 +59,7 @@ def refusal(request: Request, settings: Settings) -> JSONResponse | None:
             {"detail": "metrics are served to this machine only; set YINFA_METRICS_TOKEN"},
             status_code=403,
         )
-    if token_matches(request, settings.metrics_token):
+    if bearer_matches(request, [settings.metrics_token]):
         return None
     peer = request.client.host if request.client else "?"
     log.warning("metrics: refused a request without the metrics token from %s", peer)

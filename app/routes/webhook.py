@@ -7,7 +7,6 @@ app's ``action_token`` (or, during a rotation, ``action_token_previous``); Rasa 
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from rasa_sdk.interfaces import (
     ActionNotFoundException,
 )
 
+from app.bearer import bearer_matches
 from app.deps import ActionExecutorDep
 from core.deps import SettingsDep
 from core.request_id import METADATA_KEY, accepted, current_request_id, request_id_scope
@@ -37,15 +37,7 @@ def accepted_tokens(settings: Settings) -> list[str]:
 
 def is_rasa(request: Request, settings: Settings) -> bool:
     """Whether the request carries an accepted action token (compared in constant time)."""
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given:
-        return False
-    given_bytes = given.strip().encode("utf-8")
-    matches = [
-        hmac.compare_digest(given_bytes, token.encode("utf-8"))
-        for token in accepted_tokens(settings)
-    ]
-    return any(matches)
+    return bearer_matches(request, accepted_tokens(settings))
 
 
 @router.post("/webhook", include_in_schema=False)

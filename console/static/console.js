@@ -24,12 +24,7 @@
     return data;
   }
 
-  function el(tag, text, cls) {
-    const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  const { el } = window.ConsoleDom;
 
   // --- session ---------------------------------------------------------------------------
   function showLogin() {

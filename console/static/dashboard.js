@@ -21,14 +21,8 @@ window.Dashboard = (() => {
   let timer = null;
   let current = null;
 
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
 
-  function el(tag, text, cls) {
-    const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  const { el, fill } = window.ConsoleDom;
 
   function row(cells, header) {
     const tr = el("tr");

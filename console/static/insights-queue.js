@@ -10,14 +10,8 @@ window.InsightsQueue = (() => {
   let canMark = () => false;
   let days = 7;
 
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
 
-  function el(tag, text, cls) {
-    const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  const { el, fill } = window.ConsoleDom;
 
   function button(label, onClick, cls) {
     const b = el("button", label, cls);

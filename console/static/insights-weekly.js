@@ -5,16 +5,10 @@
   const $ = (id) => document.getElementById(id);
   const T = JSON.parse($("weekly-texts").textContent);
   const TOPICS = window.INSIGHTS_TOPICS || {};
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
   const pct = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 1000) / 10}%`);
   const topicName = (t) => (t ? TOPICS[t] || t : T.topic_none);
 
-  function el(tag, text, cls) {
-    const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  const { el, fill } = window.ConsoleDom;
 
   function rows(id, items, cells, span) {
     const body = $(id);

@@ -19,19 +19,13 @@ window.Insights = (() => {
   let charts = [];
   let seq = 0;
 
-  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, k) => String(values[k]));
   const pct = (x) => `${Math.round(x * 1000) / 10}%`;
   const days = () => Number($("ins-days").value);
   const outcomeName = (o) => T[`outcome_${o}`] || o;
   const channelName = (c) => T[`channel_${c}`] || c;
   const topicName = (t) => (t ? window.INSIGHTS_TOPICS[t] || t : T.topic_none);
 
-  function el(tag, text, cls) {
-    const e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = text;
-    if (cls) e.className = cls;
-    return e;
-  }
+  const { el, fill } = window.ConsoleDom;
 
   function row(cells, header) {
     const tr = el("tr");

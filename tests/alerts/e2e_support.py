@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -82,6 +85,47 @@ def wait_until(predicate, timeout: float, step: float = 0.2) -> None:  # type: i
             return
         time.sleep(step)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+class EventReader:
+    """Reads ``GET /api/events`` in a thread and keeps the parsed events."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.events: list[dict[str, Any]] = []
+        self.connected = threading.Event()
+        self._stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.stream("GET", self.url, timeout=httpx.Timeout(10, read=None)) as r:
+            self.connected.set()
+            event: dict[str, Any] = {}
+            for line in r.iter_lines():
+                if self._stop:
+                    return
+                if not line:
+                    if "data" in event:
+                        self.events.append(event)
+                    event = {}
+                elif line.startswith("id: "):
+                    event["id"] = int(line[4:])
+                elif line.startswith("event: "):
+                    event["event"] = line[7:]
+                elif line.startswith("data: "):
+                    event["data"] = json.loads(line[6:])
+
+    def start(self, connect_timeout: float = 15) -> EventReader:
+        self.thread.start()
+        assert self.connected.wait(connect_timeout)
+        time.sleep(0.5)
+        return self
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return [e for e in self.events if e.get("event") == "alert"]
 
 
 class WorkerProcess:

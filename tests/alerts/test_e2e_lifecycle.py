@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.alerts.e2e_support import (
+    EventReader,
     WorkerProcess,
     draft_and_publish,
     query,
@@ -24,44 +23,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 WEB_USER = "e2e-web-1"
 OPENID = "o-e2e-wechat-1"
-
-
-class EventReader:
-    """Reads ``GET /api/events`` in a thread and keeps the parsed events."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.events: list[dict] = []
-        self.connected = threading.Event()
-        self._stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with httpx.stream("GET", self.url, timeout=httpx.Timeout(5, read=None)) as r:
-            self.connected.set()
-            event: dict = {}
-            for line in r.iter_lines():
-                if self._stop:
-                    return
-                if not line:
-                    if "data" in event:
-                        self.events.append(event)
-                    event = {}
-                elif line.startswith("id: "):
-                    event["id"] = int(line[4:])
-                elif line.startswith("event: "):
-                    event["event"] = line[7:]
-                elif line.startswith("data: "):
-                    event["data"] = json.loads(line[6:])
-
-    def start(self) -> EventReader:
-        self.thread.start()
-        assert self.connected.wait(10)
-        time.sleep(0.5)
-        return self
-
-    def stop(self) -> None:
-        self._stop = True
 
 
 def mine(stack, alert_id: int, kind: str) -> set[str]:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@ PostgreSQL, a live-alert reader, and a load that counts errors."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -79,53 +78,6 @@ class Target:
 
 def joined(messages: list[dict[str, Any]]) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
-
-
-def wait_until(predicate: Any, timeout: float, step: float = 0.3) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-class EventReader:
-    """Reads ``GET /api/events`` (through nginx) in a thread and keeps the parsed events."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.events: list[dict[str, Any]] = []
-        self.connected = threading.Event()
-        self._stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with httpx.stream("GET", self.url, timeout=httpx.Timeout(10, read=None)) as r:
-            self.connected.set()
-            event: dict[str, Any] = {}
-            for line in r.iter_lines():
-                if self._stop:
-                    return
-                if not line:
-                    if "data" in event:
-                        self.events.append(event)
-                    event = {}
-                elif line.startswith("event: "):
-                    event["event"] = line[7:]
-                elif line.startswith("data: "):
-                    event["data"] = json.loads(line[6:])
-
-    def start(self) -> EventReader:
-        self.thread.start()
-        assert self.connected.wait(15)
-        return self
-
-    def stop(self) -> None:
-        self._stop = True
-
-    def alerts(self) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("event") == "alert"]
 
 
 @dataclass

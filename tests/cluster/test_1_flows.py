@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.alerts.e2e_support import draft_and_publish, session
-from tests.cluster.support import EventReader, Target, joined, needs_cluster, wait_until
+from tests.alerts.e2e_support import EventReader, draft_and_publish, session, wait_until
+from tests.cluster.support import Target, joined, needs_cluster
 
 pytestmark = needs_cluster
 

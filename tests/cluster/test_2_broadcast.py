@@ -4,8 +4,8 @@ with ``FOR UPDATE SKIP LOCKED``: every row is delivered once, by one claim."""
 from __future__ import annotations
 
 from core.database import Database
-from tests.alerts.e2e_support import draft_and_publish
-from tests.cluster.support import Target, needs_cluster, wait_until
+from tests.alerts.e2e_support import draft_and_publish, wait_until
+from tests.cluster.support import Target, needs_cluster
 
 pytestmark = needs_cluster
 

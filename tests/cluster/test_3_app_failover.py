@@ -8,8 +8,8 @@ import threading
 
 from core.database import Database
 from scripts.cluster import Cluster
-from tests.alerts.e2e_support import draft_and_publish
-from tests.cluster.support import Load, Target, needs_cluster, wait_until
+from tests.alerts.e2e_support import draft_and_publish, wait_until
+from tests.cluster.support import Load, Target, needs_cluster
 
 pytestmark = needs_cluster
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.channels.web.browser import AXE_JS, SCREENSHOTS, chromium, run_axe, serious
+from tests.support.browser import chart_pixels
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -105,30 +106,6 @@ def _summary(page: Page) -> dict[str, str]:
         items.nth(i).locator("dt").inner_text(): items.nth(i).locator("dd").inner_text()
         for i in range(items.count())
     }
-
-
-def _chart_colors(page: Page) -> dict[str, int]:
-    """How many chart pixels have each series' colour (anti-aliasing aside)."""
-    counts = page.evaluate(
-        """(colors) => {
-            const canvas = document.querySelector('#dash-chart canvas');
-            if (!canvas || !canvas.width) return null;
-            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            const out = {};
-            for (const [name, [r, g, b]] of Object.entries(colors)) {
-                let n = 0;
-                for (let i = 0; i < data.length; i += 4) {
-                    if (Math.abs(data[i] - r) < 12 && Math.abs(data[i + 1] - g) < 12 &&
-                        Math.abs(data[i + 2] - b) < 12 && data[i + 3] > 200) n++;
-                }
-                out[name] = n;
-            }
-            return out;
-        }""",
-        {k: list(v) for k, v in COLORS.items()},
-    )
-    assert counts is not None, "the chart has no canvas"
-    return dict(counts)
 
 
 def _half_time(stack, alert_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -249,7 +226,7 @@ def test_publish_check_then_delivery_dashboard(browser: Browser, dash_stack) -> 
         # outside the window ended undeliverable), and its data table.
         expect(page.locator("#dash-chart canvas").first).to_be_visible()
         time.sleep(0.3)  # uPlot draws on the next animation frame
-        pixels = _chart_colors(page)
+        pixels = chart_pixels(page, "#dash-chart", COLORS)
         assert all(n > 50 for n in pixels.values()), pixels
         # The chart's data as a table (the insights tab has tables of its own).
         chart_data = page.locator("#dashboard").get_by_text("图表数据")

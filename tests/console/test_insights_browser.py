@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.channels.web.browser import AXE_JS, SCREENSHOTS, chromium, run_axe, serious
+from tests.support.browser import chart_pixels
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -159,30 +160,6 @@ def _login(context: BrowserContext, url: str, username: str) -> Page:
     return page
 
 
-def _pixels(page: Page, selector: str, colors: dict[str, tuple[int, int, int]]) -> dict[str, int]:
-    """How many pixels of the chart's canvas have each series' colour."""
-    counts = page.evaluate(
-        """([selector, colors]) => {
-            const canvas = document.querySelector(selector + ' canvas');
-            if (!canvas || !canvas.width) return null;
-            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-            const out = {};
-            for (const [name, [r, g, b]] of Object.entries(colors)) {
-                let n = 0;
-                for (let i = 0; i < data.length; i += 4) {
-                    if (Math.abs(data[i] - r) < 12 && Math.abs(data[i + 1] - g) < 12 &&
-                        Math.abs(data[i + 2] - b) < 12 && data[i + 3] > 200) n++;
-                }
-                out[name] = n;
-            }
-            return out;
-        }""",
-        [selector, {k: list(v) for k, v in colors.items()}],
-    )
-    assert counts is not None, f"{selector} has no canvas"
-    return dict(counts)
-
-
 def _day_counts(stack: Any) -> dict[str, dict[str, int]]:
     from tests.alerts.e2e_support import query
 
@@ -195,8 +172,8 @@ def _day_counts(stack: Any) -> dict[str, dict[str, int]]:
 
 
 def _check_charts(page: Page, stack: Any) -> None:
-    assert all(n > 30 for n in _pixels(page, "#ins-daily-chart", DAILY_COLORS).values())
-    assert all(n > 30 for n in _pixels(page, "#ins-share-chart", SHARE_COLORS).values())
+    assert all(n > 30 for n in chart_pixels(page, "#ins-daily-chart", DAILY_COLORS).values())
+    assert all(n > 30 for n in chart_pixels(page, "#ins-share-chart", SHARE_COLORS).values())
     page.locator("#ins-daily-chart ~ details summary").click()
     head = page.locator("#ins-daily-head th").all_inner_texts()
     shown = {}
