@@ -42,7 +42,13 @@ def accepted(value: object) -> str | None:
 def new_request_id() -> str:
     """A new random id: a uuid4 in 32 letters (its hex digits 0-9 written as g-p), so that
     no id ever looks like a phone number or a code."""
-    return uuid.uuid4().hex.translate(_LETTERS)
+    return hex_as_letters(uuid.uuid4().hex)
+
+
+def hex_as_letters(hexdigits: str) -> str:
+    """Hex digits with 0-9 written as g-p: an id that no scanner for personal numbers (or
+    reader) can take for a phone number or a code."""
+    return hexdigits.translate(_LETTERS)
 
 
 def current_request_id() -> str | None:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from core.conversation import Turn
 from core.database import Database
+from core.request_id import hex_as_letters
 from insights.models import QuestionLog
 from insights.outcomes import ResponseSignals, classify, load_signals
 
@@ -61,7 +62,7 @@ class QuestionRecorder:
     def key(self, sender_id: str) -> str:
         """The conversation key of a sender id (this process only)."""
         digest = hmac.new(self._secret, sender_id.encode("utf-8"), hashlib.sha256)
-        return digest.hexdigest()[:KEY_HEX]
+        return hex_as_letters(digest.hexdigest()[:KEY_HEX])  # never reads as a number
 
     def row(self, turn: Turn) -> QuestionLog:
         """The log row of one turn."""

@@ -14,11 +14,13 @@ from tests.support.stack import Stack
 pytestmark = pytest.mark.e2e
 
 
-def _rows_for(database: Database, n: int, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+def _rows_until(database: Database, last_text: str, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """The log once its newest row is ``last_text`` (rows are written in turn order by one
+    writer; rows of earlier tests on the shared stack may still land before ours)."""
     deadline = time.monotonic() + timeout
     while True:
         rows = log_rows(database)
-        if len(rows) >= n or time.monotonic() > deadline:
+        if (rows and rows[-1].text == last_text) or time.monotonic() > deadline:
             return rows
         time.sleep(0.2)
 
@@ -34,9 +36,10 @@ def test_real_turns_are_logged_with_their_outcome_and_no_numbers(stack: Stack) -
     ]
     for sender, text in said:
         assert stack.chat(sender, text).status_code == 200
-    rows = _rows_for(database, before + len(said))[before:]
+    rows = _rows_until(database, said[-1][1])[before:][-len(said) :]
     database.dispose()
     assert len(rows) == len(said)
+    assert rows[0].text == said[0][1] and rows[-1].text == said[-1][1]  # ours, in turn order
     outcomes = [r.outcome for r in rows]
     assert outcomes[0] == "answered" and rows[0].entry_id and rows[0].confidence is not None
     assert outcomes[1] == "scam_warning"
