@@ -11,6 +11,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("BANK_CARD", re.compile(r"(?<!\d)(?:\d[ -]?){15,18}\d(?!\d)")),
     ("PHONE", re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")),
     ("PHONE", re.compile(r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)")),
+    # A code said in groups ("482 913", "4 8 2 9 1 3", "4829-13"): 4 to 8 digits in all.
+    ("SPLIT_CODE", re.compile(r"(?<![\d.])\d{1,4}(?:[ -]\d{1,4}){1,7}(?![\d.])")),
     ("CODE", re.compile(r"(?<!\d)\d{4,8}(?!\d)")),
     # Whatever is left with 6 or more digits (9 to 14 digits, 20 and more, or a code
     # followed by a unit such as 元) is masked too: no such number ever gets through.
@@ -19,6 +21,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 # Hotline numbers people may legitimately type; they are public, not personal.
 _PUBLIC_NUMBERS = frozenset({"110", "120", "119", "12345", "12333", "96110", "12315"})
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_RANGE_TO = frozenset("-—~到至")
 
 # A number followed by one of these is a quantity or a date, not a code.
 _UNITS = frozenset("年月日号元块岁个人户项%多左")
@@ -33,6 +38,7 @@ MASKS = {
     "BANK_CARD": "[银行卡号]",
     "PHONE": "[电话号码]",
     "CODE": "[数字]",
+    "SPLIT_CODE": "[数字]",
     "NUMBER": "[数字]",
 }
 
@@ -61,7 +67,9 @@ def redact(text: str) -> Redaction:
             digits = re.sub(r"\D", "", m.group(0))
             if digits in _PUBLIC_NUMBERS:
                 return m.group(0)
-            if kind == "CODE" and len(digits) < 6 and _is_quantity(source, m):
+            if kind == "SPLIT_CODE" and _is_not_a_code(m.group(0), digits):
+                return m.group(0)
+            if kind in {"CODE", "SPLIT_CODE"} and len(digits) < 6 and _is_quantity(source, m):
                 return m.group(0)
             kinds.add(kind)
             return MASKS[kind]
@@ -70,9 +78,21 @@ def redact(text: str) -> Redaction:
     return Redaction(text=text, kinds=frozenset(kinds))
 
 
+def _is_not_a_code(group: str, digits: str) -> bool:
+    """Whether numbers in groups are too short or long for a code, or are all hotlines
+    ("110 120") or years ("2025-2027")."""
+    parts = re.split(r"[ -]", group)
+    return (
+        not 4 <= len(digits) <= 8
+        or all(part in _PUBLIC_NUMBERS for part in parts)
+        or all(_YEAR.fullmatch(part) for part in parts)
+    )
+
+
 def _is_quantity(source: str, m: re.Match[str]) -> bool:
     """Whether a short number is a quantity, a date or a sum (by its unit or the word
     before it), rather than a code."""
-    return source[m.end() : m.end() + 1] in _UNITS or bool(
-        _AMOUNT_BEFORE.search(source[max(0, m.start() - 3) : m.start()])
-    )
+    after = source[m.end() : m.end() + 1]
+    if _YEAR.fullmatch(m.group(0)) and after in _RANGE_TO:
+        return True  # the first year of a span ("2025-2027年")
+    return after in _UNITS or bool(_AMOUNT_BEFORE.search(source[max(0, m.start() - 3) : m.start()]))

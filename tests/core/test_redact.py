@@ -18,6 +18,10 @@ from core.redact import redact
         ("验证码是482913", "482913", "CODE"),
         ("他让我念4829给他", "4829", "CODE"),
         ("码是 5521，给了他", "5521", "CODE"),
+        # A code read out in groups, as people say it on the phone.
+        ("验证码是 482 913", "482 913", "SPLIT_CODE"),
+        ("他让我念 4 8 2 9 1 3", "4 8 2 9", "SPLIT_CODE"),
+        ("码是4829-13", "4829-13", "SPLIT_CODE"),
     ],
 )
 def test_personal_numbers_are_masked(text: str, secret: str, kind: str) -> None:
@@ -40,6 +44,9 @@ def test_personal_numbers_are_masked(text: str, secret: str, kind: str) -> None:
         "110报警",
         "我75岁了",
         "你好",
+        "打110 120都行",
+        "2025-2027年有啥新政策",
+        "70 80岁的老人",
     ],
 )
 def test_public_numbers_and_quantities_are_kept(text: str) -> None:
