@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from knowledge.documents import Hit
 from textnorm.signals import names_no_subject
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ _FACET_RE = re.compile(
     r"带|材料|申请|报名|谁|吗|能|有"
 )
 
+# Words with a facet word inside that are not about a facet: 失能 is not 能.
+_WHOLE_WORDS = ("失能", "智能", "功能", "技能", "能力", "携带")
+
 
 # What a follow-up asks about its subject, and the words that say it (in the follow-up,
 # and in the title of the entry that answers it).
@@ -47,7 +51,7 @@ FACETS: dict[str, re.Pattern[str]] = {
         "cost": r"钱|收费|免费|费用|花不花|价格|贵|便宜|白给|掏",
         "subsidy": r"补|政府给|国家给|政府管|国家管",
         "who": r"谁能|谁可以|哪些人|什么人|条件|能不能去|能去|能用|能上|能住|能申请|低保|特困",
-        "apply": r"申请|怎么办|咋办|办理|手续|报名|怎么弄|咋弄|流程|认证|弄",
+        "apply": r"申请|怎么办|咋办|办理|手续|报名|怎么弄|咋弄|流程|认证|弄|领",
         "where": r"去哪|在哪|哪里|哪儿|哪有|地方|地址",
         "age": r"岁数|多大|年龄|几岁|年纪",
         "materials": r"带啥|带什么|材料|证件|要啥",
@@ -60,9 +64,19 @@ FACETS: dict[str, re.Pattern[str]] = {
 }
 
 
+# An age said as a number ("我妈六十二能住不") asks about the age limit; in a title or an
+# answer ("65岁以上免费体检") it is only a fact.
+_AGE_SAID_RE = re.compile(r"[六七八九]十[一二三四五六七八九]?(?![年块元])|\d\d岁")
+
+
 def facets_of(text: str) -> set[str]:
-    """The facets ``text`` asks about."""
+    """The facets a title or an answer names."""
     return {name for name, words in FACETS.items() if words.search(text)}
+
+
+def facets_asked(text: str) -> set[str]:
+    """The facets a message asks about."""
+    return facets_of(text) | ({"age"} if _AGE_SAID_RE.search(text) else set())
 
 
 def is_short(text: str) -> bool:
@@ -72,8 +86,15 @@ def is_short(text: str) -> bool:
 
 def subject_of(title: str) -> str:
     """The subject of an entry title: the title without its facet words (or the title,
-    when nothing would be left)."""
-    subject = _FACET_RE.sub("", title).strip()
+    when nothing would be left). Words that merely contain a facet word ("智能", "失能",
+    "没有") are kept whole."""
+    kept = {f"\x00{n}\x00": word for n, word in enumerate(_WHOLE_WORDS)}
+    masked = title
+    for mark, word in kept.items():
+        masked = masked.replace(word, mark)
+    subject = _FACET_RE.sub("", masked).strip()
+    for mark, word in kept.items():
+        subject = subject.replace(mark, word)
     return subject if len(subject) >= 2 else title
 
 
@@ -98,7 +119,11 @@ class FollowUps:
         else about the subject ("那要钱不" after "谁能去吃"); the nearest entry of a
         referral was not said, and may be the answer now."""
         query = f"{text} {subject_of(last.title)}"
-        exclude = {last.id} if said else set()
+        # Asked again about what the entry just said answers ("去哪领" after "怎么领补贴"),
+        # the entry is the answer again.
+        wanted = facets_asked(text)
+        again = bool(wanted & facets_of(last.title))
+        exclude = {last.id} if said and not again else set()
         anywhere = self.retriever.search(query, top_k=TOP_K, exclude=exclude)
         if not last.topic:
             return anywhere
@@ -107,7 +132,12 @@ class FollowUps:
         )
         if not within.hits or anywhere.confidence - within.confidence > OTHER_TOPIC_MARGIN:
             return anywhere
-        return by_facet(within, facets_of(text))
+        if said and facet_position(within, wanted) is None and wanted & facets_of(last.text):
+            # No other entry of the topic names what is asked, and the answer just said
+            # does ("一年来几回" after "…每年至少随访4次"): it is the answer again.
+            again_hit = Hit(document=last, score=within.hits[0].score)
+            return replace(within, hits=[again_hit, *within.hits][:TOP_K])
+        return by_facet(within, wanted)
 
     def choose(
         self,
@@ -121,6 +151,11 @@ class FollowUps:
         """The fresh search, or the follow-up search when the message leans on ``last``
         (the entry just said, or when ``said`` is false the nearest entry of a referral)."""
         short = is_short(text)
+        if _answers_in_topic(text, fresh_entry, last):
+            # Its own words already find, in the topic just discussed, the entry that
+            # answers what it asks ("去哪领" -> "怎么领以旧换新补贴" after another trade-in
+            # entry), which the subject's words may push out of the follow-up search.
+            return replace(fresh, confidence=max(fresh.confidence, self.threshold))
         fresh_sure = self.confident(fresh) and fresh_entry is not None
         same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
         if fresh_sure and not short and not same_topic:
@@ -139,11 +174,32 @@ class FollowUps:
         return fresh
 
 
+def _answers_in_topic(text: str, entry: Document | None, last: Document) -> bool:
+    """Whether ``entry`` (a message's own best hit) is in the topic of ``last`` and its
+    title names a facet the message asks about."""
+    if entry is None or entry.kind != "entry" or not last.topic or entry.topic != last.topic:
+        return False
+    wanted = facets_asked(text)
+    return bool(wanted & facets_of(entry.title)) and (
+        entry.id != last.id or bool(wanted & facets_of(last.title))
+    )
+
+
 def by_facet(result: SearchResult, wanted: set[str]) -> SearchResult:
     """``result`` with the hit whose title best answers the ``wanted`` facets first (the
     title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料"): each wanted
     facet the title names counts two, each other facet it names costs one; ties keep the
     order of the search."""
+    best = facet_position(result, wanted)
+    if best is None:
+        return replace(result, hits=result.hits[:TOP_K])
+    hits = [result.hits[best], *result.hits[:best], *result.hits[best + 1 :]]
+    return replace(result, hits=hits[:TOP_K])
+
+
+def facet_position(result: SearchResult, wanted: set[str]) -> int | None:
+    """The position of the hit whose title best answers the ``wanted`` facets, if any
+    title names one (scored as in :func:`by_facet`)."""
     best, best_score = None, 0
     for n, hit in enumerate(result.hits):
         if hit.document.kind != "entry" or not wanted:
@@ -152,7 +208,4 @@ def by_facet(result: SearchResult, wanted: set[str]) -> SearchResult:
         score = 2 * len(named & wanted) - len(named - wanted)
         if named & wanted and score > best_score:
             best, best_score = n, score
-    if best is None:
-        return replace(result, hits=result.hits[:TOP_K])
-    hits = [result.hits[best], *result.hits[:best], *result.hits[best + 1 :]]
-    return replace(result, hits=hits[:TOP_K])
+    return best

@@ -39,6 +39,7 @@ from textnorm.need import NeedFinder
 from textnorm.signals import (
     ScamSignal,
     is_question,
+    pressed_now,
     privacy_worry,
     scam_signal,
     stop_request,
@@ -128,12 +129,17 @@ class KnowledgeAnswer:
         return None
 
     def scam_check(self, text: str, signal: ScamSignal, result: SearchResult | None) -> bool:
-        """Whether to warn: the patterns fired, or one cue that retrieval confirms."""
+        """Whether to warn: the patterns fired, or one cue that retrieval confirms. The
+        classifier's hunch alone gives way to a confident answer outside the scam entries
+        ("我爸说养老院的护工推他骂他" is about care homes)."""
+        top = self.best_entry(result) if result is not None and result.hits else None
+        hunch_only = signal.strong == (HUNCH,) and not signal.weak and not pressed_now(text)
+        if hunch_only and result is not None and top is not None and top.topic != "scam":
+            return not self.confident(result)
         if signal.fired:
             return True
         if result is None or not result.hits:
             return False
-        top = self.best_entry(result)
         if top is None or top.topic != "scam":
             return False
         # Retrieval over the scam entries is a detector of its own: a confident scam entry
@@ -266,7 +272,7 @@ class KnowledgeAnswer:
             # the warning is still said first; the scam check's questions are not started,
             # and the question is answered as asked (``respond``): a false hunch on
             # "我爸癌症晚期了" costs one bubble, not the answer.
-            signal = ScamSignal(strong=(HUNCH,))
+            signal = ScamSignal(strong=(HUNCH,), weak=signal.weak)
         return signal
 
     def _warn_scam(

@@ -40,7 +40,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
     (
         "fee_first",
         r"(先|要|得|让).{0,6}(交|付|缴|垫|打).{0,6}(手续费|保证金|押金|定金|订金|解冻费|服务费|税费|激活费|邮费|运费|会员费|工本费|鉴定费)|"
-        r"先(交|付|给|打|转).{0,8}(钱|块|元|万)",
+        r"先(交|付|给|打|转).{0,8}(钱|块|元|万)|"
+        # Paid help with a pension, insurance or subsidy ("说能帮俺办长护险，收三百块手续费").
+        r"(说|有人|上门).{0,8}(帮|替|代)(我|俺|您|你|咱).{0,10}(办|申请|领|弄|认证|提高|多领).{0,12}"
+        r"(收|交|要|付|给).{0,8}(钱|费|块|元)",
     ),
     ("prize", r"中奖|中了.{0,4}奖|领奖|大奖|抽中|幸运用户"),
     (
@@ -276,6 +279,18 @@ _GENERAL_SCAM_RE = re.compile(
 )
 
 
+# Someone in contact with the writer, pressing them now.
+_PRESSED_NOW_RE = re.compile(
+    r"有人|上门|上俺家|上我家|来家|到家里|推销|让我|让俺|非让|非要我|逼我|逼俺|催我|催俺|"
+    r"认识|网友|带我|带俺|拉我|拉俺"
+)
+
+
+def pressed_now(text: str) -> bool:
+    """Whether someone in contact with the writer is pressing them now ("有人上门…")."""
+    return bool(_PRESSED_NOW_RE.search(text or ""))
+
+
 def general_scam_talk(text: str) -> bool:
     """Whether ``text`` talks about scams in general rather than one that is under way."""
     return bool(_GENERAL_SCAM_RE.search(text or "")) and not re.search(
@@ -286,9 +301,9 @@ def general_scam_talk(text: str) -> bool:
 # What a follow-up asks about a subject (cost, papers, place, who, age, how), small words and
 # punctuation: what is left when a message names no subject of its own.
 _NO_SUBJECT_RE = re.compile(
-    r"多少钱|要钱|花钱|收费|收钱|免费|多少|怎么申请|咋申请|申请|怎么办|咋办|办理|怎么弄|咋弄|"
+    r"多少钱|要钱|花钱|交钱|掏钱|付钱|交费|收费|收钱|免费|贵不贵|多少|怎么申请|咋申请|申请|怎么办|咋办|办理|怎么弄|咋弄|"
     r"去哪儿?|在哪儿?|哪里|哪儿|谁能|谁可以|谁来|能不能|带啥|带什么|要啥|材料|证件|岁数|多大|"
-    r"是什么|是啥|有哪些|有啥|几点|什么时候|政府|国家|补贴|几回|几次|一个月|一年|岁数|"
+    r"是什么|是啥|有哪些|有啥|啥|什么|几点|什么时候|政府|国家|补贴|几回|几次|一个月|一年|岁数|"
     r"哪个电话|什么电话|啥电话|电话|号码|[打问]|阳泉|咱这|咱们这|我们这|这边|本地|"
     r"我们|俺们|咱们|他们|我妈|我爸|老伴|[我你您他她俺咱家]|"
     r"[要能不吗么有的了个办那这就呢啊呀吧哦嗯，。？！?!,.、\s]|[给补管替帮领弄得才还也都]"

@@ -11,6 +11,7 @@ from textnorm.signals import (
     asks_for_guide,
     general_scam_talk,
     is_question,
+    pressed_now,
     privacy_worry,
     scam_signal,
     stop_request,
@@ -27,6 +28,11 @@ _ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真
 _HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
 # A request for a person rather than for a number to call.
 _PERSON_RE = re.compile(r"转人|人工|真人|客服|接线|工作人员|转接|找个人|找人说|跟人说")
+# What a request to say it again names ("再说一遍", "没听清", "刚才说啥"); without it,
+# "能念出来给我听不" is a question about a feature, not a repeat.
+_REPEAT_RE = re.compile(r"再|重复|重说|重来|重新|没听|没看|没记|忘了|刚才|刚刚|说啥|说的啥|说了个啥|上一条")
+# What a question about the bot names ("你是机器人吗", "是真人不"); "电脑有教的不" does not.
+_BOT_RE = re.compile(r"你|您|机器|真人|活人|是人|程序|人工智能|智能|助手|说话|聊|谁|jiqiren|zhenren|\bai\b", re.I)
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
 # Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好
@@ -58,11 +64,6 @@ PROTECTED = frozenset(
         "shared_personal_data",
     }
 )
-# Someone in contact with the writer, pressing them now.
-_PRESSED_NOW_RE = re.compile(
-    r"有人|上门|上俺家|上我家|来家|到家里|推销|让我|让俺|非让|非要我|逼我|逼俺|催我|催俺|"
-    r"认识|网友|带我|带俺|拉我|拉俺"
-)
 SUBSCRIPTION = frozenset({"subscribe_alerts", "unsubscribe_alerts"})
 # Longer than any way of only asking to (un)subscribe.
 LONG_CHARS = 15
@@ -80,9 +81,13 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     """The corrected intent and the reason, or ``None`` to keep ``intent``."""
     if not text or text.startswith("/"):
         return None
-    if intent in SUBSCRIPTION and len(text) > LONG_CHARS and not _SUBSCRIPTION_RE.search(text):
-        # A long message that names no alert or subscription ("退休以后想学书法…怎么报名")
-        # is a question the classifier mistook for "订阅".
+    if (
+        intent in SUBSCRIPTION
+        and (len(text) > LONG_CHARS or is_question(text))
+        and not _SUBSCRIPTION_RE.search(text)
+    ):
+        # A long message or a question that names no alert or subscription ("退休以后想学
+        # 书法…怎么报名", "报警管用不") is a question the classifier mistook for "订阅".
         return "ask_policy", "no subscription named"
     if intent in PROTECTED:
         return None
@@ -128,6 +133,10 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     long_question = is_question(text) and len(text) > 6
     if intent == "help" and is_question(text) and not _HELP_RE.search(text):
         return "ask_policy", "a question, not a help request"
+    if intent == "repeat" and is_question(text) and not _REPEAT_RE.search(text):
+        return "ask_policy", "a question, not a request to say it again"
+    if intent == "bot_challenge" and not _BOT_RE.search(text):
+        return "ask_policy", "nothing about the bot"
     if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):
         return "ask_policy", "a question, not a request to say it simpler"
     return None
@@ -136,4 +145,4 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
 def _about_a_practice(cues: tuple[str, ...], text: str) -> bool:
     """Whether every scam cue is of a product or practice, none of a contact scam, and
     nobody is pressing the writer now ("今天有人上俺家推销保健品，非让俺交钱")."""
-    return bool(cues) and set(cues) <= PRACTICE_CUES and not _PRESSED_NOW_RE.search(text)
+    return bool(cues) and set(cues) <= PRACTICE_CUES and not pressed_now(text)

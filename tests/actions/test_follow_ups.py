@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.follow_ups import by_facet, facets_of, subject_of
+from actions.follow_ups import FollowUps, by_facet, facets_asked, facets_of, subject_of
 from actions.policy_answer import ActionAnswerPolicy
 from knowledge.documents import Hit
 from knowledge.retriever import SearchResult
@@ -21,6 +21,9 @@ from tests.support.dialogue import make_tracker
         ("申请家床带啥材料", "家床"),
         ("卫生间扶手", "卫生间扶手"),
         ("谁能申请", "谁能申请"),  # nothing left: the title itself
+        ("学用智能手机", "学用智能手机"),  # 智能 is a word, not 能
+        ("失能等级评估", "失能等级评估"),
+        ("阳泉有没有长护险", "阳泉长护险"),
     ],
 )
 def test_the_subject_of_a_title_leaves_out_what_it_asks(title: str, subject: str) -> None:
@@ -89,3 +92,57 @@ async def test_a_referral_leaves_its_nearest_entry_for_the_follow_up(
     assert dispatcher.messages[0]["text"] == near.text
     assert any(e.get("name") == "last_entry_id" and e["value"] == near.id for e in events)
     assert any(e.get("name") == "near_entry_id" and e["value"] is None for e in events)
+
+
+def test_an_age_said_as_a_number_asks_about_age_but_a_title_with_one_does_not() -> None:
+    assert "age" in facets_asked("我妈六十二能住不")
+    assert "age" in facets_asked("俺爹78岁了能去不")
+    assert "age" not in facets_of("65岁以上免费体检")
+    assert "age" not in facets_asked("七十年代的老楼")
+
+
+class _TopicSearch:
+    """Fixed hits: ``within`` for a search inside a topic, ``fresh`` otherwise; ``exclude``
+    is honoured, as by the real retriever."""
+
+    def __init__(self, corpus, fresh: list[str], within: list[str]) -> None:  # type: ignore[no-untyped-def]
+        self.corpus, self.fresh, self.within = corpus, fresh, within
+
+    def search(self, query, top_k=5, *, topics=None, exclude=None):  # type: ignore[no-untyped-def]
+        ids = [i for i in (self.within if topics else self.fresh) if i not in (exclude or ())]
+        hits = [Hit(self.corpus.by_id[i], 0.5 - n / 20) for n, i in enumerate(ids)][:top_k]
+        return SearchResult(query, query, hits, 0.3, False)
+
+
+def test_the_answer_just_said_is_said_again_when_only_it_names_what_is_asked(corpus) -> None:  # type: ignore[no-untyped-def]
+    """"一年来几回" after the answer on blood-pressure follow-ups ("…每年至少随访4次"): no
+    other entry of the topic names how often, so that answer is the answer again."""
+    last = corpus.by_id["health-chronic-followup"]
+    assert "often" in facets_of(last.text)
+    search = _TopicSearch(corpus, ["pension-resident-contribution"], ["health-oral-care"])
+    follow = FollowUps(search, threshold=0.45).search("一年来几回", last)  # type: ignore[arg-type]
+    assert follow.hits[0].document.id == last.id
+    # an entry of the topic whose title names the facet still comes first
+    search.within = ["health-oral-care", "meal-is-it-free"]
+    follow = FollowUps(search, threshold=0.45).search("要钱不", last)  # type: ignore[arg-type]
+    assert follow.hits[0].document.id == "meal-is-it-free"
+
+
+def test_its_own_best_hit_in_the_topic_just_discussed_answers_a_follow_up(corpus) -> None:  # type: ignore[no-untyped-def]
+    """"去哪领" after another trade-in entry: its own words find "怎么领以旧换新补贴" in the
+    topic, even when the subject's words push it out of the follow-up search."""
+    last = corpus.by_id["tradein-2026-aging-products"]
+    search = _TopicSearch(corpus, ["tradein-how-to-apply"], ["tradein-2026-national"])
+    fresh = search.search("去哪领")
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        "去哪领", fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == "tradein-how-to-apply"
+    assert chosen.confidence >= 0.45
+    # its best hit in another topic does not
+    search.fresh = ["pension-high-age-apply"]
+    fresh = search.search("去哪领")
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        "去哪领", fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == "tradein-2026-national"

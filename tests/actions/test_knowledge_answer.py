@@ -220,33 +220,43 @@ async def _answer_a_hunch(services, domain, text: str) -> list[dict]:  # type: i
     return dispatcher.messages
 
 
-async def test_after_a_hunch_warning_the_question_is_answered_as_asked(
+async def test_a_hunch_gives_way_to_a_confident_answer_outside_the_scam_entries(
     services, retriever, domain
 ) -> None:
-    """A hunch of the classifier (no scam cue in the words) still warns first, since a
-    missed scam is the worst failure; then the question is answered as asked, not with
-    scam entries: a worried carer gets the answer to what they asked."""
+    """A hunch of the classifier (no scam cue in the words) does not warn when the
+    question is confidently about something else: a carer worried about a care home
+    worker gets the answer to what they asked, not "不转钱" first."""
     worried = "老伴住院好几天了，心里一直不踏实"
     retriever.answers[worried] = ["meal-who-can-use"]
     said = await _answer_a_hunch(services, domain, worried)
-    assert said[0].get("response") == "utter_scam_warning"
-    assert all(m.get("response") != "utter_scam_more" for m in said)
+    assert all(m.get("response") != "utter_scam_warning" for m in said)
     answered = [(m.get("custom") or {}).get("entry_id") for m in said]
     assert "meal-who-can-use" in answered
 
 
+async def test_a_hunch_that_retrieval_places_among_the_scams_still_warns(
+    services, retriever, domain
+) -> None:
+    """The same hunch with a scam entry as the best answer warns first: a missed scam is
+    the worst failure."""
+    text = "有个人天天给我打电话，说得可好听了"
+    retriever.answers[text] = ["scam-free-gifts"]
+    said = await _answer_a_hunch(services, domain, text)
+    assert said[0].get("response") == "utter_scam_warning"
+
+
 @pytest.mark.parametrize(
-    ("text", "own_subject"),
+    ("text", "follow_entry", "own_subject"),
     [
-        ("要钱不", False),
-        ("那去哪儿办", False),
-        ("多大岁数", False),
-        ("那找谁来装", True),
-        ("咋调大", True),
+        ("要钱不", "meal-is-it-free", False),
+        ("那去哪儿办", "meal-where-in-yangquan", False),
+        ("多大岁数", "meal-age-limit", False),
+        ("那找谁来装", "meal-is-it-free", True),
+        ("咋调大", "meal-is-it-free", True),
     ],
 )
 def test_a_follow_up_without_a_subject_of_its_own_takes_the_last_entry(
-    text: str, own_subject: bool, corpus
+    text: str, follow_entry: str, own_subject: bool, corpus
 ) -> None:  # type: ignore[no-untyped-def]
     """A short follow-up that names no subject ("要钱不") is answered about the entry just
     discussed even when its own search looks sure (bare "要钱不" matches some cost entry
@@ -263,12 +273,12 @@ def test_a_follow_up_without_a_subject_of_its_own_takes_the_last_entry(
 
         def search(self, query, top_k=5, *, topics=None, exclude=None):  # type: ignore[no-untyped-def]
             follow = bool(exclude)
-            doc = corpus.by_id["meal-is-it-free" if follow else "adapt-service-providers"]
+            doc = corpus.by_id[follow_entry if follow else "adapt-service-providers"]
             confidence = 0.6 if follow else 0.9
             return SearchResult(query, query, [Hit(doc, confidence)], confidence, True)
 
     responder = KnowledgeAnswer(Searches(), "12345", threshold=0.5)  # type: ignore[arg-type]
     tracker = make_tracker(text, slots={"last_entry_id": last.id})
     chosen = responder.choose(text, responder.search(text), tracker)
-    expected = "adapt-service-providers" if own_subject else "meal-is-it-free"
+    expected = "adapt-service-providers" if own_subject else follow_entry
     assert chosen.hits[0].document.id == expected

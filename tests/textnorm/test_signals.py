@@ -27,6 +27,7 @@ SCAMS = [
     "这个卖床垫的说能治腰椎病，不用去医院",
     "刚才有人视频跟我借钱，长得跟我儿子一模一样",
     "门口来了个人，说改造有政府补贴，得先付一千块订金",
+    "他说能帮我办高龄津贴，得给他两百块",
 ]
 NOT_SCAMS = [
     "老年助餐怎么申请",
@@ -35,6 +36,7 @@ NOT_SCAMS = [
     "以旧换新能补多少",
     "我想给我妈找个养老院",
     "长期护理保险谁能享受",
+    "社区帮老人办长护险收费不",
 ]
 
 
@@ -211,3 +213,33 @@ def test_the_repairs_never_turn_a_transfer_into_something_harmless(text: str) ->
     ).normalizer()
     repaired = normalizer.normalize(text).text
     assert "transfer" in scam_signal(repaired).strong, repaired
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("bot_challenge", "电脑有教的不"),
+        ("repeat", "能念出来给我听不"),
+        ("unsubscribe_alerts", "报警管用不"),
+    ],
+)
+def test_a_question_the_classifier_took_for_small_talk_goes_to_the_knowledge_base(
+    intent: str, text: str
+) -> None:
+    guarded = guarded_intent(intent, text)
+    assert guarded is not None and guarded[0] == "ask_policy"
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("bot_challenge", "你是真人吗"),
+        ("bot_challenge", "是机器人不"),
+        ("repeat", "刚才说啥"),
+        ("repeat", "再说一遍好吗"),
+        ("unsubscribe_alerts", "不要再发提醒了"),
+        ("subscribe_alerts", "能给我发防骗消息吗"),
+    ],
+)
+def test_small_talk_that_names_what_it_asks_keeps_its_intent(intent: str, text: str) -> None:
+    assert guarded_intent(intent, text) is None
