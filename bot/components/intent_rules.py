@@ -30,9 +30,13 @@ _HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工
 _PERSON_RE = re.compile(r"转人|人工|真人|客服|接线|工作人员|转接|找个人|找人说|跟人说")
 # What a request to say it again names ("再说一遍", "没听清", "刚才说啥"); without it,
 # "能念出来给我听不" is a question about a feature, not a repeat.
-_REPEAT_RE = re.compile(r"再|重复|重说|重来|重新|没听|没看|没记|忘了|刚才|刚刚|说啥|说的啥|说了个啥|上一条")
+_REPEAT_RE = re.compile(
+    r"再|重复|重说|重来|重新|没听|没看|没记|忘了|刚才|刚刚|说啥|说的啥|说了个啥|上一条"
+)
 # What a question about the bot names ("你是机器人吗", "是真人不"); "电脑有教的不" does not.
-_BOT_RE = re.compile(r"你|您|机器|真人|活人|是人|程序|人工智能|智能|助手|说话|聊|谁|jiqiren|zhenren|\bai\b", re.I)
+_BOT_RE = re.compile(
+    r"你|您|机器|真人|活人|是人|程序|人工智能|智能|助手|说话|聊|谁|jiqiren|zhenren|\bai\b", re.I
+)
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
 # Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好

@@ -115,7 +115,7 @@ class _TopicSearch:
 
 
 def test_the_answer_just_said_is_said_again_when_only_it_names_what_is_asked(corpus) -> None:  # type: ignore[no-untyped-def]
-    """"一年来几回" after the answer on blood-pressure follow-ups ("…每年至少随访4次"): no
+    """ "一年来几回" after the answer on blood-pressure follow-ups ("…每年至少随访4次"): no
     other entry of the topic names how often, so that answer is the answer again."""
     last = corpus.by_id["health-chronic-followup"]
     assert "often" in facets_of(last.text)
@@ -129,7 +129,7 @@ def test_the_answer_just_said_is_said_again_when_only_it_names_what_is_asked(cor
 
 
 def test_its_own_best_hit_in_the_topic_just_discussed_answers_a_follow_up(corpus) -> None:  # type: ignore[no-untyped-def]
-    """"去哪领" after another trade-in entry: its own words find "怎么领以旧换新补贴" in the
+    """ "去哪领" after another trade-in entry: its own words find "怎么领以旧换新补贴" in the
     topic, even when the subject's words push it out of the follow-up search."""
     last = corpus.by_id["tradein-2026-aging-products"]
     search = _TopicSearch(corpus, ["tradein-how-to-apply"], ["tradein-2026-national"])
