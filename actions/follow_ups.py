@@ -36,11 +36,9 @@ FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 _FACET_RE = re.compile(
     r"谁能|谁来|谁出|谁管|多少钱|多少|几岁|多大年纪|年龄限制|怎么|咋|如何|哪里有|哪里|哪儿|"
     r"在哪|去哪|什么是|是什么|什么|啥|能不能|能否|有没有|花不花钱|要不要|免费|收费|费用|"
-    r"带|材料|申请|报名|谁|吗|能|有"
+    # 能 and 带 alone, but not inside 失能, 智能, 功能, 技能, 能力 or 携带.
+    r"(?<!携)带|材料|申请|报名|谁|吗|(?<![失智功技])能(?!力)|有"
 )
-
-# Words with a facet word inside that are not about a facet: 失能 is not 能.
-_WHOLE_WORDS = ("失能", "智能", "功能", "技能", "能力", "携带")
 
 
 # What a follow-up asks about its subject, and the words that say it (in the follow-up,
@@ -86,15 +84,9 @@ def is_short(text: str) -> bool:
 
 def subject_of(title: str) -> str:
     """The subject of an entry title: the title without its facet words (or the title,
-    when nothing would be left). Words that merely contain a facet word ("智能", "失能",
-    "没有") are kept whole."""
-    kept = {f"\x00{n}\x00": word for n, word in enumerate(_WHOLE_WORDS)}
-    masked = title
-    for mark, word in kept.items():
-        masked = masked.replace(word, mark)
-    subject = _FACET_RE.sub("", masked).strip()
-    for mark, word in kept.items():
-        subject = subject.replace(mark, word)
+    when nothing would be left). Words that merely contain a facet word ("智能", "失能")
+    are kept whole."""
+    subject = _FACET_RE.sub("", title).strip()
     return subject if len(subject) >= 2 else title
 
 
