@@ -132,12 +132,19 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return "switch_topic", "stop and switch"
     if intent in GUIDE_TOPIC_INTENT and not asks_for_guide(text):
         return GUIDE_TOPIC_INTENT[intent], "not an explicit guide request: answer, then offer"
-    if intent in SMALL_TALK and is_question(text) and len(text) > 6:
+    return _small_talk_guard(intent, text)
+
+
+def _small_talk_guard(intent: str, text: str) -> tuple[str, str] | None:
+    """A question the classifier took for small talk, help, repeat or simpler goes to the
+    knowledge base unless it says the words of that intent."""
+    question = is_question(text)
+    long_question = question and len(text) > 6
+    if intent in SMALL_TALK and long_question:
         return "ask_policy", "a question"
-    long_question = is_question(text) and len(text) > 6
-    if intent == "help" and is_question(text) and not _HELP_RE.search(text):
+    if intent == "help" and question and not _HELP_RE.search(text):
         return "ask_policy", "a question, not a help request"
-    if intent == "repeat" and is_question(text) and not _REPEAT_RE.search(text):
+    if intent == "repeat" and question and not _REPEAT_RE.search(text):
         return "ask_policy", "a question, not a request to say it again"
     if intent == "bot_challenge" and not _BOT_RE.search(text):
         return "ask_policy", "nothing about the bot"
