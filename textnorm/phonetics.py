@@ -15,6 +15,11 @@ _SYLLABLE_RE = re.compile(
 _MAX_READINGS = 8
 
 
+def is_syllable(token: str) -> bool:
+    """Whether ``token`` is one toneless pinyin syllable ("ba", "neng", "zhuang")."""
+    return bool(_SYLLABLE_RE.match(token))
+
+
 def syllables(word: str) -> tuple[str, ...]:
     """Toneless pinyin of a Chinese word, one syllable per character."""
     return tuple(lazy_pinyin(word, style=Style.NORMAL, errors="ignore", v_to_u=False))

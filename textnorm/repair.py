@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from textnorm.analyser import TextAnalyzer
 from textnorm.cleaning import _CJK_RUN_RE, clean_text, has_content, is_cjk_word
 from textnorm.numerals import repair_digits, spelled_digits
 from textnorm.phonetics import _SYLLABLE_RE, fuzzy_syllable, readings, syllables
+from textnorm.pinyin_reader import PinyinReader, split_syllables
 
 # Runs of ASCII letters; letters touching digits (alert codes such as "yq7kma") are left alone.
 _ASCII_SPAN_RE = re.compile(r"(?<![a-z0-9])[a-z]+(?: [a-z]+)*(?![a-z0-9])")
+# The public code of a fraud alert ("YQJNFC", "yq-7km3"; alerts.lifecycle.CODE_RE). It is kept
+# as typed, in capitals, so no pinyin or initials repair reads it as words (阳泉技能饭菜).
+_ALERT_CODE_RE = re.compile(r"(?<![a-z0-9])yq[-\s]?[a-z0-9]{4}(?![a-z0-9])", re.IGNORECASE)
 _MAX_TERM_LEN = 8
 _MIN_INITIALS = 2
 _MAX_EXPANSIONS = 3
@@ -136,7 +141,7 @@ class Normalizer:
         cleaned = clean_text(query, self.max_chars)
         repairs: list[tuple[str, str]] = []
         expansions: list[str] = []
-        text = repair_digits(cleaned)
+        text = _ALERT_CODE_RE.sub(lambda m: m.group(0).upper(), repair_digits(cleaned))
         text = self._map_dialect(text, repairs)
         text = self._map_ascii(text, repairs, expansions)
         text = self._map_homophones(text, repairs)
@@ -191,9 +196,39 @@ class Normalizer:
                 token = "".join(tokens[i:j])
                 out.append(self._map_ascii_token(token, repairs, expansions))
                 i = j
-            return " ".join(out)
+            return " ".join(self._read_leftovers(out, repairs))
 
         return _ASCII_SPAN_RE.sub(replace_span, text)
+
+    def _read_leftovers(self, tokens: list[str], repairs: list[tuple[str, str]]) -> list[str]:
+        """Read each run of pinyin tokens the vocabulary left as ASCII ("zhang le",
+        "gui shei guan") as everyday Chinese words (:mod:`textnorm.pinyin_reader`)."""
+        if not self.vocabulary:
+            return tokens  # a normaliser without a vocabulary changes nothing
+        out: list[str] = []
+        run: list[str] = []
+        for token in [*tokens, ""]:
+            pieces = split_syllables(token) if token and token not in self.ascii_words else None
+            if pieces is not None and token.isascii():
+                run.append(token)
+                continue
+            if run:
+                syllables = [p for t in run for p in (split_syllables(t) or [])]
+                read = self.reader.read(syllables)
+                if read is None:
+                    out.extend(run)
+                else:
+                    repairs.append((" ".join(run), read))
+                    out.append(read)
+                run = []
+            if token:
+                out.append(token)
+        return out
+
+    @cached_property
+    def reader(self) -> PinyinReader:
+        """Everyday words for pinyin (built on first use, about 0.1 s)."""
+        return PinyinReader(self.analyzer.word_frequency, self.analyzer.tokenizer.total)
 
     def _map_ascii_token(
         self, token: str, repairs: list[tuple[str, str]], expansions: list[str]

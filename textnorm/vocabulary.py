@@ -7,6 +7,7 @@ the retriever repair a message the same way.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,3 +100,17 @@ def load_vocabulary(knowledge_dir: Path) -> Vocabulary:
     synonyms = load_synonyms(knowledge_dir / SYNONYMS_FILE)
     analyzer = TextAnalyzer(terms, [*synonyms, *synonyms.values()])
     return Vocabulary(terms, synonyms, count_words(corpus_texts(knowledge_dir), analyzer))
+
+
+def vocabulary_digest(knowledge_dir: Path) -> str:
+    """SHA-256 over the normaliser's code (this package) and the vocabulary's files: what
+    a normalisation depends on (Rasa's training cache keys the NLU component on it)."""
+    knowledge_dir = Path(knowledge_dir)
+    files = sorted(Path(__file__).parent.glob("*.py"))
+    files += [knowledge_dir / TERMS_FILE, knowledge_dir / SYNONYMS_FILE, knowledge_dir / PLAN_FILE]
+    files += sorted((knowledge_dir / ENTRIES_DIR).glob("*.yml"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()

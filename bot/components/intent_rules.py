@@ -75,10 +75,14 @@ _SUBSCRIPTION_RE = re.compile(
     r"订|提醒|推送|通知|消息|预警|警报|不想收|别再?发|发给|给俺发|给我发|名单|骗|ding|tixing|tuiding",
     re.I,
 )
+# A worry about being scammed, not a scam under way ("也怕碰上骗子").
+_WORRY_RE = re.compile(r"(怕|担心|害怕|防着|小心)(碰上|遇上|遇到|被|让|叫)?.{0,2}(骗|诈)")
+# Reporting a scammer ("我想举报那个骗子号码") asks where to report, not for the scam check.
+_REPORT_RE = re.compile(r"举报|检举|揭发")
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
 # Small talk that may carry a real question ("好的，那俺能去吗"); help and bot_challenge are
 # questions by nature ("你都能干啥", "你是机器人吗") and keep their intent.
-SMALL_TALK = frozenset({"affirm", "deny", "greet", "thank"})
+SMALL_TALK = frozenset({"affirm", "deny", "goodbye", "greet", "thank"})
 
 
 def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
@@ -113,6 +117,11 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
             return "ask_fraud_tips", "scams in general"
         if _about_a_practice(signal.strong + signal.weak, text):
             return "ask_policy", "a scam practice: warn, then answer"
+        if signal.strong == ("scam_word",) and _WORRY_RE.search(text) and not pressed_now(text):
+            # "也怕碰上骗子，到底该怎么认证才稳当": a worry, asked with a question of its own.
+            return "ask_policy", "a worry about scams: warn, then answer"
+        if _REPORT_RE.search(text) and not pressed_now(text):
+            return "ask_policy", "reporting a scam: warn, then answer"
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
         return "ask_policy", "no request for a person"
@@ -144,8 +153,9 @@ def _small_talk_guard(intent: str, text: str) -> tuple[str, str] | None:
         return "ask_policy", "a question"
     if intent == "help" and question and not _HELP_RE.search(text):
         return "ask_policy", "a question, not a help request"
-    if intent == "repeat" and question and not _REPEAT_RE.search(text):
-        return "ask_policy", "a question, not a request to say it again"
+    if intent == "repeat" and (question or len(text) > 8) and not _REPEAT_RE.search(text):
+        # "俺妈耳朵越来越背，跟她说话得喊" is no request to say the last answer again.
+        return "ask_policy", "not a request to say it again"
     if intent == "bot_challenge" and not _BOT_RE.search(text):
         return "ask_policy", "nothing about the bot"
     if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.base import Component, Node
 from textnorm.normalize import Normalizer
-from textnorm.vocabulary import Vocabulary, load_vocabulary
+from textnorm.vocabulary import Vocabulary, load_vocabulary, vocabulary_digest
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,12 @@ class TextNormalizer(Component):
         self._resource = resource
         self._vocabulary = vocabulary or Vocabulary({}, {}, {})
         self._normalizer: Normalizer = self._vocabulary.normalizer()
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The normaliser's code and vocabulary files, so that Rasa's training cache never
+        restores a normalisation (and the featurisers after it) made by older ones."""
+        return vocabulary_digest(Path(config.get("knowledge_dir") or "knowledge/data"))
 
     @classmethod
     def build(cls, config: dict[str, Any], node: Node) -> TextNormalizer:

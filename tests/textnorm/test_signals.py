@@ -243,3 +243,54 @@ def test_a_question_the_classifier_took_for_small_talk_goes_to_the_knowledge_bas
 )
 def test_small_talk_that_names_what_it_asks_keeps_its_intent(intent: str, text: str) -> None:
     assert guarded_intent(intent, text) is None
+
+
+def test_a_long_message_without_repeat_words_is_no_repeat() -> None:
+    assert guarded_intent("repeat", "我爸腿脚越来越不利索，走路得扶着") == (
+        "ask_policy",
+        "not a request to say it again",
+    )
+    assert guarded_intent("repeat", "刚才那个再说一遍") is None
+
+
+def test_a_question_is_no_goodbye() -> None:
+    assert guarded_intent("goodbye", "我想问问老年大学今年还招人不，学费贵不贵") == (
+        "ask_policy",
+        "a question",
+    )
+    assert guarded_intent("goodbye", "好的再见") is None
+
+
+def test_a_worry_about_scams_is_answered_after_the_warning() -> None:
+    worry = "我想给我妈办助餐卡，就怕碰上骗子，该去哪办才放心"
+    assert guarded_intent("describe_suspicious", worry) == (
+        "ask_policy",
+        "a worry about scams: warn, then answer",
+    )
+    # Someone pressing the writer now is a scam under way, worried or not.
+    pressed = "有人打电话让我转钱到安全账户，我怕是骗子"
+    assert guarded_intent("describe_suspicious", pressed) is None
+
+
+def test_reporting_a_scammer_asks_where_to_report() -> None:
+    assert guarded_intent("describe_suspicious", "我想举报一个诈骗电话号码") == (
+        "ask_policy",
+        "reporting a scam: warn, then answer",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("退休金这个月没有打到卡里", None),  # money not received is no transfer
+        ("他让我把钱打到他卡上", "transfer"),
+        ("小区微信群里有人拉老人报名体检", None),  # a WeChat group is no secret asked for
+        ("对方让我把微信密码发给他", "secret"),
+    ],
+)
+def test_money_in_and_wechat_groups_are_no_scam_cues(text: str, cue: str | None) -> None:
+    strong = scam_signal(text).strong
+    if cue is None:
+        assert "transfer" not in strong and "secret" not in strong
+    else:
+        assert cue in strong

@@ -82,6 +82,7 @@ def test_textnorm_imports_only_its_three_libraries() -> None:
 
     allowed = {"jieba", "pypinyin", "yaml", "textnorm", "__future__"}
     stdlib_ok = {
+        "hashlib",
         "logging",
         "re",
         "unicodedata",
@@ -114,3 +115,21 @@ def test_known_words_are_no_typo_of_a_near_term(normalizer: Normalizer, text: st
 
 def test_a_window_with_an_unknown_piece_is_still_repaired(normalizer: Normalizer) -> None:
     assert "幸福食堂" in repair(normalizer, "社区幸福食唐在哪")
+
+
+def test_digest_follows_the_vocabulary_files(tmp_path: Path) -> None:
+    """Rasa's training cache keys the NLU normaliser on this digest: an entry edited must
+    change it, so no stale normalisation is restored."""
+    import shutil
+
+    from textnorm.vocabulary import vocabulary_digest
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "knowledge" / "data", data, ignore=shutil.ignore_patterns("sources"))
+    (data / "sources").mkdir()
+    shutil.copy(ROOT / "knowledge" / "data" / "sources" / "plan.md", data / "sources")
+    before = vocabulary_digest(data)
+    assert vocabulary_digest(data) == before
+    entry = next((data / "entries").glob("*.yml"))
+    entry.write_text(entry.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert vocabulary_digest(data) != before
