@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from knowledge.documents import Hit
-from textnorm.signals import names_no_subject
+from textnorm.signals import is_question, names_no_subject
 
 if TYPE_CHECKING:
     from knowledge.documents import Document
@@ -31,6 +31,15 @@ FOLLOW_UP_RELAX = 0.3
 # The search over every topic wins over the one within the last topic only when it is
 # this much more confident (tuned on dev).
 OTHER_TOPIC_MARGIN = 0.15
+# Which number to call, asked with no subject ("那我打啥电话问"): the contact a source names
+# for the topic just discussed (12333 for pensions, the 医保 office for long-term care, 110
+# for scams), 12345 for any other topic, and the list of numbers when there is no topic.
+CONTACT_ENTRIES = {"pension": "general-12333", "ltc": "ltc-which-dept", "scam": "scam-call-110"}
+CONTACT_OTHER_TOPIC = "general-12345"
+CONTACT_NO_TOPIC = "general-hotlines"
+_WHICH_NUMBER_RE = re.compile(
+    r"[打拨](啥|什么|哪个|哪)|(啥|什么|哪个)(电话|号码|热线)|(电话|号码|热线)(是)?多少"
+)
 FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Words of a title that say which facet it answers rather than what it is about.
 _FACET_RE = re.compile(
@@ -104,6 +113,23 @@ class FollowUps:
 
     def confident(self, result: SearchResult) -> bool:
         return bool(result.hits) and result.confidence >= self.threshold
+
+    def contact(self, text: str, fresh: SearchResult, last: Document | None) -> SearchResult | None:
+        """For "which number do I call" with no subject, ``fresh`` with the contact of the
+        topic just discussed first (its own search finds whichever hotline entry says 电话
+        most); ``None`` for any other message."""
+        if not _WHICH_NUMBER_RE.search(text) or not names_no_subject(text):
+            return None
+        topic = last.topic if last is not None and last.topic != "general" else None
+        entry_id = CONTACT_ENTRIES.get(
+            topic or "", CONTACT_OTHER_TOPIC if topic else CONTACT_NO_TOPIC
+        )
+        entry = self.retriever.corpus.by_id.get(entry_id)
+        if entry is None:
+            return None
+        rest = [h for h in fresh.hits if h.document.id != entry.id]
+        hits = [Hit(document=entry, score=rest[0].score if rest else 1.0), *rest][:TOP_K]
+        return replace(fresh, hits=hits, confidence=max(fresh.confidence, self.threshold))
 
     def search(self, text: str, last: Document, *, said: bool = True) -> SearchResult:
         """The follow-up search: within the last topic, unless the search over every topic
@@ -201,3 +227,8 @@ def facet_position(result: SearchResult, wanted: set[str]) -> int | None:
         if named & wanted and score > best_score:
             best, best_score = n, score
     return best
+
+
+def scam_follow_up(text: str, last: Document | None) -> bool:
+    """A short question right after a scam answer ("那我该咋办")."""
+    return last is not None and last.topic == "scam" and is_short(text) and is_question(text)

@@ -33,12 +33,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import related_buttons, say_entry
-from actions.follow_ups import TOP_K, FollowUps, is_short
+from actions.follow_ups import TOP_K, FollowUps, scam_follow_up
 from actions.places import Place, other_place
 from textnorm.need import NeedFinder
 from textnorm.signals import (
     ScamSignal,
-    is_question,
     pressed_now,
     privacy_worry,
     scam_signal,
@@ -168,8 +167,9 @@ class KnowledgeAnswer:
         last = self.last_entry(tracker)
         said = last is not None
         last = last or self.near_entry(tracker)
-        if last is None:
-            return fresh
+        contact = self.follow_ups.contact(text, fresh, last)
+        if contact is not None or last is None:
+            return contact or fresh
         return self.follow_ups.choose(text, fresh, self.best_entry(fresh), last, said=said)
 
     # ----------------------------------------------------------------- answering
@@ -201,7 +201,7 @@ class KnowledgeAnswer:
 
         # 1. scam warning first (also for "那我该咋办" right after a scam answer)
         hunch = False
-        if _scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
+        if scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
             hunch = signal.strong == (HUNCH,)
             if hunch:
                 dispatcher.utter_message(response="utter_scam_warning")
@@ -380,11 +380,6 @@ class KnowledgeAnswer:
                 if clause is not None and clause.kind == "clause":
                     return clause
         return None
-
-
-def _scam_follow_up(text: str, last: Document | None) -> bool:
-    """A short question right after a scam answer ("那我该咋办")."""
-    return last is not None and last.topic == "scam" and is_short(text) and is_question(text)
 
 
 def contact_response(base: str, topic: str | None) -> str:

@@ -117,7 +117,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
             return "ask_fraud_tips", "scams in general"
         if _about_a_practice(signal.strong + signal.weak, text):
             return "ask_policy", "a scam practice: warn, then answer"
-        if signal.strong == ("scam_word",) and _WORRY_RE.search(text) and not pressed_now(text):
+        if _worried(signal.strong, text):
             # "也怕碰上骗子，到底该怎么认证才稳当": a worry, asked with a question of its own.
             return "ask_policy", "a worry about scams: warn, then answer"
         if _REPORT_RE.search(text) and not pressed_now(text):
@@ -132,7 +132,8 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
         practice = _about_a_practice(signal.strong + signal.weak, text)
-        if (describing or intent != "ask_fraud_tips") and not general and not practice:
+        calm = general or practice or _worried(signal.strong, text)
+        if (describing or intent != "ask_fraud_tips") and not calm:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)
     if intent == "stop" and stop.kind == "none" and is_question(text):
@@ -161,6 +162,12 @@ def _small_talk_guard(intent: str, text: str) -> tuple[str, str] | None:
     if intent == "simpler" and long_question and not _SIMPLER_RE.search(text):
         return "ask_policy", "a question, not a request to say it simpler"
     return None
+
+
+def _worried(strong: tuple[str, ...], text: str) -> bool:
+    """Whether the only scam cue is a worry about being scammed ("也怕碰上骗子"), with
+    nobody pressing the writer now."""
+    return strong == ("scam_word",) and bool(_WORRY_RE.search(text)) and not pressed_now(text)
 
 
 def _about_a_practice(cues: tuple[str, ...], text: str) -> bool:

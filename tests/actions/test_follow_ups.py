@@ -146,3 +146,31 @@ def test_its_own_best_hit_in_the_topic_just_discussed_answers_a_follow_up(corpus
         "去哪领", fresh, fresh.hits[0].document, last
     )
     assert chosen.hits[0].document.id == "tradein-2026-national"
+
+
+@pytest.mark.parametrize(
+    ("last_id", "contact_id"),
+    [
+        ("pension-not-received", "general-12333"),  # pensions: 12333
+        ("ltc-who-pays", "ltc-which-dept"),  # long-term care: the 医保 office
+        ("meal-is-it-free", "general-12345"),  # any other topic: 12345
+        (None, "general-hotlines"),  # nothing discussed: the list of numbers
+    ],
+)
+def test_which_number_to_call_follows_the_topic(corpus, last_id, contact_id) -> None:  # type: ignore[no-untyped-def]
+    """ "那我打啥电话问" names no subject: its own search finds whichever hotline entry says
+    电话 most (12333 after a question about a canteen), so the topic picks the contact."""
+    search = _TopicSearch(corpus, ["general-12333", "general-emergency"], [])
+    fresh = search.search("那我打啥电话问")
+    last = corpus.by_id[last_id] if last_id else None
+    chosen = FollowUps(search, threshold=0.45).contact("那我打啥电话问", fresh, last)  # type: ignore[arg-type]
+    assert chosen is not None
+    assert chosen.hits[0].document.id == contact_id
+    assert chosen.confidence >= 0.45
+
+
+@pytest.mark.parametrize("text", ["养老金没到账打啥电话", "助餐在哪吃", "那要钱不"])
+def test_a_question_with_a_subject_or_no_number_is_no_contact_question(corpus, text) -> None:  # type: ignore[no-untyped-def]
+    search = _TopicSearch(corpus, ["general-12333"], [])
+    last = corpus.by_id["meal-is-it-free"]
+    assert FollowUps(search, threshold=0.45).contact(text, search.search(text), last) is None  # type: ignore[arg-type]

@@ -294,3 +294,8 @@ def test_money_in_and_wechat_groups_are_no_scam_cues(text: str, cue: str | None)
         assert "transfer" not in strong and "secret" not in strong
     else:
         assert cue in strong
+
+
+def test_a_worry_the_classifier_missed_starts_no_scam_check() -> None:
+    worry = "我想给我妈办助餐卡，就怕碰上骗子，该去哪办才放心"
+    assert guarded_intent("nlu_fallback", worry) is None
