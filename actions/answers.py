@@ -318,3 +318,13 @@ def summary(doc: Document) -> str:
         if any(q in sentence for q in QUALIFIERS):
             kept.append(sentence)
     return "".join(kept)
+
+
+def plain_clause_title(title: str) -> str:
+    """A plan clause's title without its number ("（三）老年助餐行动。" -> "老年助餐行动")."""
+    return re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]\s*", "", title).strip("。 ")
+
+
+def clause_citation(clause: Document) -> list[dict[str, str]]:
+    """The citation of a plan clause a referral names."""
+    return [{"clause_id": clause.id, "title": clause.title, "kind": "clause", "scope": "yangquan"}]

@@ -32,11 +32,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import related_buttons, say_entry
+from actions.answers import clause_citation, plain_clause_title, related_buttons, say_entry
 from actions.follow_ups import TOP_K, FollowUps, scam_follow_up
 from actions.places import Place, other_place
 from textnorm.need import NeedFinder
 from textnorm.signals import (
+    PRACTICE_CUES,
     ScamSignal,
     pressed_now,
     privacy_worry,
@@ -206,7 +207,7 @@ class KnowledgeAnswer:
             if hunch:
                 dispatcher.utter_message(response="utter_scam_warning")
             else:
-                result = self._warn_scam(dispatcher, need.text, result)
+                result = self._warn_scam(dispatcher, need.text, result, signal)
             reply.warned_scam = True
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
         place = reply.place = self._say_other_place(dispatcher, need.core)
@@ -276,11 +277,19 @@ class KnowledgeAnswer:
         return signal
 
     def _warn_scam(
-        self, dispatcher: CollectingDispatcher, need_text: str, result: SearchResult
+        self,
+        dispatcher: CollectingDispatcher,
+        need_text: str,
+        result: SearchResult,
+        signal: ScamSignal,
     ) -> SearchResult:
-        """Say the scam warning; the search to answer from (over the scam entries when the
-        result is not a confident scam entry and they have hits)."""
+        """Say the scam warning; the search to answer from: over the scam entries when the
+        result is not a confident scam entry and they have hits, except that a question
+        about a product or practice keeps its own confident answer ("个人养老金急用能取不")."""
         dispatcher.utter_message(response="utter_scam_warning")
+        practice = set(signal.strong) <= PRACTICE_CUES | {"scam_word"}
+        if practice and self.confident(result) and not pressed_now(need_text):
+            return result
         if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
             scam_result = self.search(need_text, topics={"scam"})
             if scam_result.hits:
@@ -357,8 +366,8 @@ class KnowledgeAnswer:
         if clause is not None:
             dispatcher.utter_message(
                 response="utter_referral_plan",
-                clause_title=_plain_title(clause.title),
-                json_message={"citations": _clause_citation(clause)},
+                clause_title=plain_clause_title(clause.title),
+                json_message={"citations": clause_citation(clause)},
             )
             if clause.departments:
                 dispatcher.utter_message(
@@ -385,11 +394,3 @@ class KnowledgeAnswer:
 def contact_response(base: str, topic: str | None) -> str:
     """``<base>_<topic>`` for topics with their own contact (12333, 医保), else ``base``."""
     return f"{base}_{topic}" if topic in OWN_CONTACT_TOPICS else base
-
-
-def _plain_title(title: str) -> str:
-    return re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]\s*", "", title).strip("。 ")
-
-
-def _clause_citation(clause: Document) -> list[dict[str, str]]:
-    return [{"clause_id": clause.id, "title": clause.title, "kind": "clause", "scope": "yangquan"}]

@@ -128,6 +128,27 @@ _WEAK_RE = tuple((name, re.compile(p)) for name, p in _WEAK)
 # Talking about scams in general ("怎么防骗") is still answered with the warning first.
 
 
+# Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好
+# 糖尿病，上哪举报"), rather than of a stranger in contact with the writer now: such a message
+# is answered after the warning (from its own entry when that is confident); the scam check's questions ("您已经把钱
+# 转给对方了吗？") are for the contact scams (codes, transfers, fake officials, links ...)
+# and for anyone who says they were cheated ("我好像被骗了").
+PRACTICE_CUES = frozenset(
+    {
+        "fee_first",
+        "miracle_cure",
+        "free_gift_lecture",
+        "high_return",
+        "pension_project",
+        "collectibles",
+        "products",
+        "legit",
+        "money",
+        "urgency",
+    }
+)
+
+
 @dataclass(frozen=True)
 class ScamSignal:
     """What the scam patterns found.

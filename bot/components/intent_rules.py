@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from textnorm.signals import (
+    PRACTICE_CUES,
     asks_for_guide,
     general_scam_talk,
     is_question,
@@ -39,25 +40,6 @@ _BOT_RE = re.compile(
 )
 _SIMPLER_RE = re.compile(r"简单|听不懂|听不明白|没听懂|说白|通俗|慢点|没明白|看不懂|太长|大白话")
 
-# Scam cues of a product or a practice someone asks about ("养老理财靠谱不", "保健品说能治好
-# 糖尿病，上哪举报"), rather than of a stranger in contact with the writer now: such a message
-# is answered from the scam entries after the warning; the scam check's questions ("您已经把钱
-# 转给对方了吗？") are for the contact scams (codes, transfers, fake officials, links ...)
-# and for anyone who says they were cheated ("我好像被骗了").
-PRACTICE_CUES = frozenset(
-    {
-        "fee_first",
-        "miracle_cure",
-        "free_gift_lecture",
-        "high_return",
-        "pension_project",
-        "collectibles",
-        "products",
-        "legit",
-        "money",
-        "urgency",
-    }
-)
 
 # Intents whose meaning no pattern may override.
 PROTECTED = frozenset(

@@ -282,3 +282,28 @@ def test_a_follow_up_without_a_subject_of_its_own_takes_the_last_entry(
     chosen = responder.choose(text, responder.search(text), tracker)
     expected = "adapt-service-providers" if own_subject else follow_entry
     assert chosen.hits[0].document.id == expected
+
+
+async def test_a_practice_question_keeps_its_own_answer_after_the_warning(
+    services, retriever, domain
+) -> None:
+    """ "个人养老金着急用，能提前取不，正规不" has scam cues of a practice (urgency, legit):
+    the warning comes first, then the answer to what was asked, not a list of scams."""
+    text = "个人养老金着急用，能提前取不，正规不"
+    retriever.answers[text] = ["finance-personal-pension-withdraw"]
+    dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
+    said = dispatcher.messages
+    assert said[0].get("response") == "utter_scam_warning"
+    assert said[1]["text"] == retriever.corpus.by_id["finance-personal-pension-withdraw"].text
+    assert {"scam"} not in retriever.topics_seen
+
+
+async def test_a_contact_scam_is_answered_from_the_scam_entries(
+    services, retriever, domain
+) -> None:
+    """With a contact cue (a safe account), the answer comes from the scam entries."""
+    text = "有人让我把个人养老金的钱转到安全账户"
+    retriever.answers[text] = ["finance-personal-pension-withdraw"]
+    dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
+    assert dispatcher.messages[0].get("response") == "utter_scam_warning"
+    assert {"scam"} in retriever.topics_seen
