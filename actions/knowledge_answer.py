@@ -123,10 +123,14 @@ class KnowledgeAnswer:
         return bool(result.hits) and result.confidence >= self.threshold
 
     def best_entry(self, result: SearchResult) -> Document | None:
-        for hit in result.hits:
-            if hit.document.kind == "entry":
-                return hit.document
-        return None
+        return next((h.document for h in result.hits if h.document.kind == "entry"), None)
+
+    def search_need(self, text: str, need_text: str) -> SearchResult:
+        """The search of a message's main need, or of the whole message when that is surer
+        (on dev's long messages the whole text was confidently right more often)."""
+        result = self.search(need_text)
+        whole = self.search(text) if need_text != text else result
+        return whole if whole.confidence > result.confidence else result
 
     def scam_check(self, text: str, signal: ScamSignal, result: SearchResult | None) -> bool:
         """Whether to warn: the patterns fired, or one cue that retrieval confirms. The
@@ -193,7 +197,7 @@ class KnowledgeAnswer:
         normalized = self.retriever.normalize(text).text
         signal = self._scam_signal(tracker, normalized)
         need = self.needs.find(text)
-        result = self.choose(text, self.search(need.text), tracker)
+        result = self.choose(text, self.search_need(text, need.text), tracker)
         last = self.last_entry(tracker)
         if privacy_worry(text):
             dispatcher.utter_message(response="utter_privacy_reassure")

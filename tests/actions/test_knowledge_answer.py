@@ -307,3 +307,19 @@ async def test_a_contact_scam_is_answered_from_the_scam_entries(
     dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
     assert dispatcher.messages[0].get("response") == "utter_scam_warning"
     assert {"scam"} in retriever.topics_seen
+
+
+async def test_a_long_message_is_answered_from_the_surer_of_its_need_and_its_whole_text(
+    services, retriever, domain
+) -> None:
+    """The main need of a long story is its key words; when the whole story finds its entry
+    more surely, that search answers."""
+    story = (
+        "我老伴去年摔了一跤以后就不大能走动了，家里卫生间地滑，我一个人扶不动他，"
+        "听说政府能帮着给家里装扶手，我们这样的能申请不"
+    )
+    retriever.answers[story] = ["adapt-handrail"]
+    dispatcher, _ = await answer(services, domain, story, intent="ask_policy")
+    assert any(len(q) < len(story) for q in retriever.queries)  # its need was searched too
+    entries = [(m.get("custom") or {}).get("entry_id") for m in dispatcher.messages]
+    assert "adapt-handrail" in entries
