@@ -299,3 +299,15 @@ def test_money_in_and_wechat_groups_are_no_scam_cues(text: str, cue: str | None)
 def test_a_worry_the_classifier_missed_starts_no_scam_check() -> None:
     worry = "我想给我妈办助餐卡，就怕碰上骗子，该去哪办才放心"
     assert guarded_intent("nlu_fallback", worry) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["有人拉我报团，两百块钱玩四天还送米", "99元五天游海南", "零团费的团"]
+)
+def test_a_cheap_tour_is_a_scam_practice(text: str) -> None:
+    assert "cheap_tour" in scam_signal(text).strong
+
+
+@pytest.mark.parametrize("text", ["阳泉有哪些适合老人的旅游线路", "报个老年旅游团大概多少钱"])
+def test_asking_about_tours_is_no_scam_cue(text: str) -> None:
+    assert "cheap_tour" not in scam_signal(text).strong
