@@ -38,7 +38,7 @@ CONTACT_ENTRIES = {"pension": "general-12333", "ltc": "ltc-which-dept", "scam": 
 CONTACT_OTHER_TOPIC = "general-12345"
 CONTACT_NO_TOPIC = "general-hotlines"
 _WHICH_NUMBER_RE = re.compile(
-    r"[打拨](啥|什么|哪个|哪)|(啥|什么|哪个)(电话|号码|热线)|(电话|号码|热线)(是)?多少"
+    r"(啥|什么|哪个|哪)(个)?(电话|号码|号|热线)|(电话|号码|热线)(是)?多少|[打拨](啥|什么|哪个).{0,2}问"
 )
 FILLER_RE = re.compile(r"[那这就呢啊呀吧哦嗯，。？！?!,.、\s]")
 # Words of a title that say which facet it answers rather than what it is about.

@@ -203,7 +203,6 @@ class KnowledgeAnswer:
             dispatcher.utter_message(response="utter_privacy_reassure")
             reply.events.append(SlotSet("last_entry_id", None))
             return reply
-
         # 1. scam warning first (also for "那我该咋办" right after a scam answer)
         hunch = False
         if scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
@@ -211,7 +210,7 @@ class KnowledgeAnswer:
             if hunch:
                 dispatcher.utter_message(response="utter_scam_warning")
             else:
-                result = self._warn_scam(dispatcher, need.text, result, signal)
+                result = self._warn_scam(dispatcher, need.text, result, signal, text)
             reply.warned_scam = True
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
         place = reply.place = self._say_other_place(dispatcher, need.core)
@@ -283,19 +282,20 @@ class KnowledgeAnswer:
     def _warn_scam(
         self,
         dispatcher: CollectingDispatcher,
-        need_text: str,
+        need: str,
         result: SearchResult,
         signal: ScamSignal,
+        text: str,
     ) -> SearchResult:
-        """Say the scam warning; the search to answer from: over the scam entries when the
-        result is not a confident scam entry and they have hits, except that a question
-        about a product or practice keeps its own confident answer ("个人养老金急用能取不")."""
+        """Say the scam warning; answer from the scam entries unless the result is a confident
+        scam entry, or a product or practice question's own ("个人养老金急用能取不")."""
         dispatcher.utter_message(response="utter_scam_warning")
-        practice = set(signal.strong) <= PRACTICE_CUES | {"scam_word"}
-        if practice and self.confident(result) and not pressed_now(need_text):
+        cues = {*signal.strong, *signal.weak}
+        practice = bool(cues - {"scam_word"}) and cues <= PRACTICE_CUES | {"scam_word"}
+        if practice and self.confident(result) and not pressed_now(text):
             return result
         if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
-            scam_result = self.search(need_text, topics={"scam"})
+            scam_result = self.search(need, topics={"scam"})
             if scam_result.hits:
                 return scam_result
         return result

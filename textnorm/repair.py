@@ -16,7 +16,10 @@ from textnorm.pinyin_reader import PinyinReader, split_syllables
 _ASCII_SPAN_RE = re.compile(r"(?<![a-z0-9])[a-z]+(?: [a-z]+)*(?![a-z0-9])")
 # The public code of a fraud alert ("YQJNFC", "yq-7km3"; alerts.lifecycle.CODE_RE). It is kept
 # as typed, in capitals, so no pinyin or initials repair reads it as words (阳泉技能饭菜).
-_ALERT_CODE_RE = re.compile(r"(?<![a-z0-9])yq[-\s]?[a-z0-9]{4}(?![a-z0-9])", re.IGNORECASE)
+# With a space, only a code with a digit counts ("yq 7km3"; "yq zhen" is pinyin).
+_ALERT_CODE_RE = re.compile(
+    r"(?<![a-z0-9])yq(?:-?[a-z0-9]{4}|\s(?=[a-z]*\d)[a-z0-9]{4})(?![a-z0-9])", re.IGNORECASE
+)
 _MAX_TERM_LEN = 8
 _MIN_INITIALS = 2
 _MAX_EXPANSIONS = 3
@@ -214,7 +217,9 @@ class Normalizer:
                 continue
             if run:
                 syllables = [p for t in run for p in (split_syllables(t) or [])]
-                read = self.reader.read(syllables)
+                # One word alone ("ai换脸", "taxi", "xian") is too likely English or a
+                # name: only runs of two tokens or more are read.
+                read = self.reader.read(syllables) if len(run) > 1 else None
                 if read is None:
                     out.extend(run)
                 else:

@@ -108,7 +108,7 @@ def vocabulary_digest(knowledge_dir: Path) -> str:
     knowledge_dir = Path(knowledge_dir)
     files = sorted(Path(__file__).parent.glob("*.py"))
     files += [knowledge_dir / TERMS_FILE, knowledge_dir / SYNONYMS_FILE, knowledge_dir / PLAN_FILE]
-    files += sorted((knowledge_dir / ENTRIES_DIR).glob("*.yml"))
+    files += sorted((knowledge_dir / ENTRIES_DIR).glob("*.y*ml"))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())

@@ -32,7 +32,8 @@ _PERSON_RE = re.compile(r"转人|人工|真人|客服|接线|工作人员|转接
 # What a request to say it again names ("再说一遍", "没听清", "刚才说啥"); without it,
 # "能念出来给我听不" is a question about a feature, not a repeat.
 _REPEAT_RE = re.compile(
-    r"再|重复|重说|重来|重新|没听|没看|没记|忘了|刚才|刚刚|说啥|说的啥|说了个啥|上一条"
+    r"再|重复|重说|重来|重新|没听|没太听|听不清|听不见|没看|看不清|没记|忘了|刚才|刚刚|说啥|说的啥|"
+    r"说了个啥|上一条|大点声"
 )
 # What a question about the bot names ("你是机器人吗", "是真人不"); "电脑有教的不" does not.
 _BOT_RE = re.compile(
@@ -58,7 +59,11 @@ _SUBSCRIPTION_RE = re.compile(
     re.I,
 )
 # A worry about being scammed, not a scam under way ("也怕碰上骗子").
-_WORRY_RE = re.compile(r"(怕|担心|害怕|防着|小心)(碰上|遇上|遇到|被|让|叫)?.{0,2}(骗|诈)")
+_WORRY_RE = re.compile(
+    r"(?<![不恐])(怕|担心|害怕|防着|小心)(碰上|遇上|遇到|被|让|叫)?.{0,2}(骗|诈)"
+)
+# ... but not one who says they were cheated ("我不小心被骗了", "我怕是被骗了").
+_CHEATED_RE = re.compile(r"怕是|被骗了|上当了|受骗了|已经|转了|给了")
 # Reporting a scammer ("我想举报那个骗子号码") asks where to report, not for the scam check.
 _REPORT_RE = re.compile(r"举报|检举|揭发")
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
@@ -102,7 +107,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         if _worried(signal.strong, text):
             # "也怕碰上骗子，到底该怎么认证才稳当": a worry, asked with a question of its own.
             return "ask_policy", "a worry about scams: warn, then answer"
-        if _REPORT_RE.search(text) and not pressed_now(text):
+        if _reporting(text):
             return "ask_policy", "reporting a scam: warn, then answer"
         return None
     if intent == "request_human" and not _HUMAN_RE.search(text):
@@ -114,7 +119,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     if signal.fired:
         describing = [c for c in signal.strong if c != "scam_word"] or len(signal.weak) >= 2
         practice = _about_a_practice(signal.strong + signal.weak, text)
-        calm = general or practice or _worried(signal.strong, text)
+        calm = general or practice or _worried(signal.strong, text) or _reporting(text)
         if (describing or intent != "ask_fraud_tips") and not calm:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
     stop = stop_request(text)
@@ -149,7 +154,17 @@ def _small_talk_guard(intent: str, text: str) -> tuple[str, str] | None:
 def _worried(strong: tuple[str, ...], text: str) -> bool:
     """Whether the only scam cue is a worry about being scammed ("也怕碰上骗子"), with
     nobody pressing the writer now."""
-    return strong == ("scam_word",) and bool(_WORRY_RE.search(text)) and not pressed_now(text)
+    return (
+        strong == ("scam_word",)
+        and bool(_WORRY_RE.search(text))
+        and not _CHEATED_RE.search(text)
+        and not pressed_now(text)
+    )
+
+
+def _reporting(text: str) -> bool:
+    """Whether the writer wants to report a scammer, with nobody pressing them now."""
+    return bool(_REPORT_RE.search(text)) and not pressed_now(text)
 
 
 def _about_a_practice(cues: tuple[str, ...], text: str) -> bool:

@@ -174,3 +174,10 @@ def test_a_question_with_a_subject_or_no_number_is_no_contact_question(corpus, t
     search = _TopicSearch(corpus, ["general-12333"], [])
     last = corpus.by_id["meal-is-it-free"]
     assert FollowUps(search, threshold=0.45).contact(text, search.search(text), last) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["那打啥针", "打什么卡", "打哪儿来的"])
+def test_other_uses_of_da_are_no_contact_question(corpus, text) -> None:  # type: ignore[no-untyped-def]
+    search = _TopicSearch(corpus, ["general-12333"], [])
+    last = corpus.by_id["meal-is-it-free"]
+    assert FollowUps(search, threshold=0.45).contact(text, search.search(text), last) is None  # type: ignore[arg-type]

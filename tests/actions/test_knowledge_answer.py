@@ -323,3 +323,14 @@ async def test_a_long_message_is_answered_from_the_surer_of_its_need_and_its_who
     assert any(len(q) < len(story) for q in retriever.queries)  # its need was searched too
     entries = [(m.get("custom") or {}).get("entry_id") for m in dispatcher.messages]
     assert "adapt-handrail" in entries
+
+
+async def test_a_stranger_asking_for_an_id_is_answered_from_the_scam_entries(
+    services, retriever, domain
+) -> None:
+    """Weak cues of a contact (a stranger's call, an ID card) are no practice question."""
+    text = "陌生号码打电话说要我身份证"
+    retriever.answers[text] = ["pension-not-received"]
+    dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
+    assert dispatcher.messages[0].get("response") == "utter_scam_warning"
+    assert {"scam"} in retriever.topics_seen

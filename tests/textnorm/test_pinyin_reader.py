@@ -83,3 +83,15 @@ def test_an_alert_code_is_kept_as_typed(normalizer: Normalizer, code: str) -> No
     """A fraud alert's code is all letters at times ("YQJNFC"): it is no pinyin initials."""
     text = normalizer.normalize(f"这个提醒是真的吗 {code}").text
     assert code.upper() in text
+
+
+@pytest.mark.parametrize("typed", ["ai换脸是怎么回事", "taxi"])
+def test_one_word_alone_is_not_read(normalizer: Normalizer, typed: str) -> None:
+    """A lone word is too likely English, an abbreviation (AI) or a name."""
+    text = normalizer.normalize(typed).text
+    assert typed.split("换")[0] in text
+
+
+def test_pinyin_after_yq_is_no_alert_code(normalizer: Normalizer) -> None:
+    assert "YQ ZHEN" not in normalizer.normalize("yq zhen").text
+    assert "YQ 7KM3" in normalizer.normalize("yq 7km3").text

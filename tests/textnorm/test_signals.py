@@ -311,3 +311,25 @@ def test_a_cheap_tour_is_a_scam_practice(text: str) -> None:
 @pytest.mark.parametrize("text", ["阳泉有哪些适合老人的旅游线路", "报个老年旅游团大概多少钱"])
 def test_asking_about_tours_is_no_scam_cue(text: str) -> None:
     assert "cheap_tour" not in scam_signal(text).strong
+
+
+@pytest.mark.parametrize("text", ["我不小心被骗了，咋办", "我怕是被骗了", "恐怕被骗了怎么办"])
+def test_one_who_was_cheated_is_no_mere_worry(text: str) -> None:
+    guarded = guarded_intent("describe_suspicious", text)
+    assert guarded is None or guarded[0] == "describe_suspicious"
+
+
+def test_a_report_the_classifier_took_for_a_question_starts_no_scam_check() -> None:
+    assert guarded_intent("ask_policy", "我想举报一个诈骗电话号码") is None
+
+
+@pytest.mark.parametrize(
+    "text", ["声音太小了听不清楚", "你说的我没太听清楚", "俺耳朵背，听不见你说的"]
+)
+def test_a_long_request_to_hear_it_again_is_a_repeat(text: str) -> None:
+    assert guarded_intent("repeat", text) is None
+
+
+@pytest.mark.parametrize("text", ["咱俩一块出去玩两天吧", "和老伴一块去玩几天"])
+def test_together_is_no_cheap_tour(text: str) -> None:
+    assert "cheap_tour" not in scam_signal(text).strong
