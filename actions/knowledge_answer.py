@@ -290,8 +290,8 @@ class KnowledgeAnswer:
         """Say the scam warning; answer from the scam entries unless the result is a confident
         scam entry, or a product or practice question's own ("个人养老金急用能取不")."""
         dispatcher.utter_message(response="utter_scam_warning")
-        cues = {*signal.strong, *signal.weak}
-        practice = bool(cues - {"scam_word"}) and cues <= PRACTICE_CUES | {"scam_word"}
+        cues = {*signal.strong, *signal.weak} - {"scam_word"}  # no contact cue, or practices
+        practice = cues <= PRACTICE_CUES and (bool(cues) or not signal.strong)
         if practice and self.confident(result) and not pressed_now(text):
             return result
         if not self.confident(result) or (result.hits and result.hits[0].document.topic != "scam"):
