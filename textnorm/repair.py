@@ -9,7 +9,7 @@ from functools import cached_property
 from textnorm.analyser import TextAnalyzer
 from textnorm.cleaning import _CJK_RUN_RE, clean_text, has_content, is_cjk_word
 from textnorm.numerals import repair_digits, spelled_digits
-from textnorm.phonetics import _SYLLABLE_RE, fuzzy_syllable, readings, syllables
+from textnorm.phonetics import fuzzy_syllable, is_syllable, readings, syllables
 from textnorm.pinyin_reader import PinyinReader, split_syllables
 
 # Runs of ASCII letters; letters touching digits (alert codes such as "yq7kma") are left alone.
@@ -210,22 +210,23 @@ class Normalizer:
             return tokens  # a normaliser without a vocabulary changes nothing
         out: list[str] = []
         run: list[str] = []
+        spelled: list[str] = []
         for token in [*tokens, ""]:
             pieces = split_syllables(token) if token and token not in self.ascii_words else None
             if pieces is not None and token.isascii():
                 run.append(token)
+                spelled += pieces
                 continue
             if run:
-                syllables = [p for t in run for p in (split_syllables(t) or [])]
                 # One word alone ("ai换脸", "taxi", "xian") is too likely English or a
                 # name: only runs of two tokens or more are read.
-                read = self.reader.read(syllables) if len(run) > 1 else None
+                read = self.reader.read(spelled) if len(run) > 1 else None
                 if read is None:
                     out.extend(run)
                 else:
                     repairs.append((" ".join(run), read))
                     out.append(read)
-                run = []
+                run, spelled = [], []
             if token:
                 out.append(token)
         return out
@@ -240,7 +241,7 @@ class Normalizer:
     ) -> str:
         if token in self.ascii_words or len(token) < _MIN_INITIALS:
             return token
-        if token not in self._by_spelling and _SYLLABLE_RE.match(token):
+        if token not in self._by_spelling and is_syllable(token):
             return token
         candidates = self.pinyin_candidates(token)
         if not candidates:

@@ -298,12 +298,18 @@ async def test_a_practice_question_keeps_its_own_answer_after_the_warning(
     assert {"scam"} not in retriever.topics_seen
 
 
+@pytest.mark.parametrize(
+    ("text", "own_entry"),
+    [
+        ("有人让我把个人养老金的钱转到安全账户", "finance-personal-pension-withdraw"),  # strong
+        ("陌生号码打电话说要我身份证", "pension-not-received"),  # weak: a stranger, an ID card
+    ],
+)
 async def test_a_contact_scam_is_answered_from_the_scam_entries(
-    services, retriever, domain
+    services, retriever, domain, text: str, own_entry: str
 ) -> None:
-    """With a contact cue (a safe account), the answer comes from the scam entries."""
-    text = "有人让我把个人养老金的钱转到安全账户"
-    retriever.answers[text] = ["finance-personal-pension-withdraw"]
+    """With a contact cue, strong or weak, the answer comes from the scam entries."""
+    retriever.answers[text] = [own_entry]
     dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
     assert dispatcher.messages[0].get("response") == "utter_scam_warning"
     assert {"scam"} in retriever.topics_seen
@@ -323,14 +329,3 @@ async def test_a_long_message_is_answered_from_the_surer_of_its_need_and_its_who
     assert any(len(q) < len(story) for q in retriever.queries)  # its need was searched too
     entries = [(m.get("custom") or {}).get("entry_id") for m in dispatcher.messages]
     assert "adapt-handrail" in entries
-
-
-async def test_a_stranger_asking_for_an_id_is_answered_from_the_scam_entries(
-    services, retriever, domain
-) -> None:
-    """Weak cues of a contact (a stranger's call, an ID card) are no practice question."""
-    text = "陌生号码打电话说要我身份证"
-    retriever.answers[text] = ["pension-not-received"]
-    dispatcher, _ = await answer(services, domain, text, intent="ask_policy")
-    assert dispatcher.messages[0].get("response") == "utter_scam_warning"
-    assert {"scam"} in retriever.topics_seen
