@@ -50,6 +50,14 @@ RETRIEVAL_SECONDS = Histogram(
     "One knowledge search (normalisation, BM25, dense, fusion).",
     buckets=SEARCH_BUCKETS,
 )
+QUERY_LOOKUPS = Counter(
+    "yinfa_query_lookups",
+    "Query embeddings asked for by knowledge searches.",
+)
+QUERY_EMBEDDINGS = Counter(
+    "yinfa_query_embeddings",
+    "Query embeddings computed by the model (lookups minus these were served by the cache).",
+)
 TURN_OUTCOMES = Counter(
     "yinfa_turn_outcomes",
     "Bot turns by channel and outcome: answered, referred, fallback, scam_warning, guide, other.",

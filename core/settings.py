@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     sources_dir: Path = ROOT.parent / "shared" / "sources"
     index_dir: Path = Path()  # default: var_dir / "index"
     embedding_model: str = "multilingual-e5-small"
+    # Query embeddings of this many recent questions are kept (knowledge.embedding.QueryCache);
+    # 0 turns the cache off (the ablation of make bench-load). 2048 vectors are 3 MB.
+    query_cache_size: int = Field(default=2048, ge=0)
     # None: the threshold calibrated on the dev set (knowledge/data/confidence.yml, written by
     # `python -m knowledge calibrate --write`): direct answers right at least 90 % of the time.
     confidence_threshold: float | None = None

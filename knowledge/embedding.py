@@ -17,6 +17,7 @@ local folder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+from core.metrics import QUERY_EMBEDDINGS, QUERY_LOOKUPS
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -86,6 +89,35 @@ def encode_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
     if callable(method):
         return np.asarray(method(texts), dtype=np.float32)
     return embedder.encode(texts)
+
+
+class QueryCache:
+    """The query embeddings of recent questions, so a question asked again costs no model call.
+
+    Residents ask the same few questions over and over ("助餐怎么收费"), and an e5 query
+    embedding is about a third of the app's CPU per message (py-spy, issue 14). The key is
+    the exact text handed to the model (after normalisation and expansion), so a hit gives
+    the very vector the model would. ``size`` 0 turns the cache off. Thread-safe: searches
+    run in the actions' thread pool. Vectors are read-only, since they are shared.
+    """
+
+    def __init__(self, embedder: Embedder, size: int) -> None:
+        self.embedder = embedder
+        self.size = max(0, int(size))
+        self._vector = functools.lru_cache(maxsize=self.size)(self._embed) if self.size else None
+
+    def vector(self, text: str) -> np.ndarray:
+        """The query embedding of ``text``, shape ``(dim,)``."""
+        QUERY_LOOKUPS.inc()
+        if self._vector is None:
+            return self._embed(text)
+        return self._vector(text)
+
+    def _embed(self, text: str) -> np.ndarray:
+        QUERY_EMBEDDINGS.inc()
+        vector = encode_queries(self.embedder, [text])[0]
+        vector.flags.writeable = False
+        return vector
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

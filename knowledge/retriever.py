@@ -14,7 +14,7 @@ from core.metrics import RETRIEVAL_SECONDS
 from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.documents import Hit
-from knowledge.embedding import Embedder, cosine_scale, encode_queries, load_embedder
+from knowledge.embedding import Embedder, QueryCache, cosine_scale, load_embedder
 from knowledge.index import (
     DenseIndex,
     build_dense_index,
@@ -85,6 +85,7 @@ class Retriever:
         threshold: float = 0.5,
         vocabulary: Vocabulary | None = None,
         calibration: Calibration | None = None,
+        query_cache_size: int = 0,
     ) -> None:
         if dense.model != embedder.name or dense.dim != embedder.dim:
             raise ValueError(
@@ -92,6 +93,7 @@ class Retriever:
             )
         self.corpus = corpus
         self.embedder = embedder
+        self.queries = QueryCache(embedder, query_cache_size)
         self.scale = cosine_scale(embedder)
         self.dense = dense
         self.threshold = threshold
@@ -179,7 +181,14 @@ class Retriever:
         threshold = settings.confidence_threshold
         if threshold is None:
             threshold = calibration.threshold if calibration else DEFAULT_THRESHOLD
-        return cls(corpus, embedder, dense, threshold, calibration=calibration)
+        return cls(
+            corpus,
+            embedder,
+            dense,
+            threshold,
+            calibration=calibration,
+            query_cache_size=settings.query_cache_size,
+        )
 
     # ----- searching -----
     def normalize(self, query: str) -> NormalizedQuery:
@@ -225,7 +234,7 @@ class Retriever:
         lexical = self.lexical.scores(self.analyzer.lexical_tokens(expanded))
         dense: np.ndarray | None = None
         if mode != "bm25":
-            vector = encode_queries(self.embedder, [expanded])[0]
+            vector = self.queries.vector(expanded)
             dense = dense_doc_scores(self.dense, vector, self._row_positions, len(self.documents))
         allowed = self._allowed(topics)
         if exclude:
