@@ -328,3 +328,13 @@ def plain_clause_title(title: str) -> str:
 def clause_citation(clause: Document) -> list[dict[str, str]]:
     """The citation of a plan clause a referral names."""
     return [{"clause_id": clause.id, "title": clause.title, "kind": "clause", "scope": "yangquan"}]
+
+
+# Topics whose questions go to a contact other than 12345 (where a source names it): their
+# referral and gap bubbles are ``utter_referral_contact_<topic>`` / ``utter_gap_contact_<topic>``.
+OWN_CONTACT_TOPICS = frozenset({"pension", "ltc"})
+
+
+def contact_response(base: str, topic: str | None) -> str:
+    """``<base>_<topic>`` for topics with their own contact (12333, 医保), else ``base``."""
+    return f"{base}_{topic}" if topic in OWN_CONTACT_TOPICS else base

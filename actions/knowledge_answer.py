@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +32,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import clause_citation, plain_clause_title, related_buttons, say_entry
+from actions.answers import (
+    contact_response,
+    related_buttons,
+    say_entry,
+)
 from actions.follow_ups import TOP_K, FollowUps, scam_follow_up
-from actions.places import Place, other_place
+from actions.places import Place, names_only_place, other_place
+from actions.referral import say_referral
 from textnorm.need import NeedFinder
 from textnorm.signals import (
     PRACTICE_CUES,
@@ -57,14 +62,6 @@ SCAM_RELAX = 0.2
 HUNCH = "classifier"
 # Topics with a step-by-step guide (offered by ``utter_offer_<topic>_guide``).
 GUIDES = frozenset({"meal", "adaptation"})
-# Topics whose questions go to a contact other than 12345 (where a source names it): their
-# referral and gap bubbles are ``utter_referral_contact_<topic>`` / ``utter_gap_contact_<topic>``.
-OWN_CONTACT_TOPICS = frozenset({"pension", "ltc"})
-# Messages plainly outside the plan: weather, sports, lottery, entertainment.
-_OUT_OF_PLAN_RE = re.compile(
-    r"天气|下雨|下雪|气温|彩票|双色球|大乐透|中奖号码|足球|篮球|世界杯|股票|基金走势|电视剧|"
-    r"明星|笑话|菜谱|星座|算命|风水"
-)
 # An answer that says Yangquan has published nothing must say who to ask.
 _GAP_RE = re.compile(r"没有公开|没公开|没有找到|没找到|不清楚|没有资料|没有查到|没查到|没有写|没写")
 _CONTACT_RE = re.compile(
@@ -201,24 +198,23 @@ class KnowledgeAnswer:
         last = self.last_entry(tracker)
         if privacy_worry(text):
             dispatcher.utter_message(response="utter_privacy_reassure")
-            reply.events.append(SlotSet("last_entry_id", None))
-            return reply
+            return replace(reply, events=[SlotSet("last_entry_id", None)])
         # 1. scam warning first (also for "那我该咋办" right after a scam answer)
-        hunch = False
+        hunch = signal.strong == (HUNCH,)
         if scam_follow_up(text, last) or self.scam_check(normalized, signal, result):
-            hunch = signal.strong == (HUNCH,)
-            if hunch:
-                dispatcher.utter_message(response="utter_scam_warning")
-            else:
-                result = self._warn_scam(dispatcher, need.text, result, signal, text)
+            result = self._warn_scam(dispatcher, need.text, result, signal, text)
             reply.warned_scam = True
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
         place = reply.place = self._say_other_place(dispatcher, need.core)
+        if last is not None and names_only_place(text, place):
+            # Only a place ("我是问太原的", "那阳泉的呢"): the subject stays, and for
+            # Yangquan the entry just discussed is the answer again.
+            if place is None:
+                self._answer(dispatcher, last, result, domain, reply, in_form=in_form)
+            return reply
         # 3. a kind word
-        if need.unwell:
-            dispatcher.utter_message(response="utter_kind_unwell")
-        elif need.alone:
-            dispatcher.utter_message(response="utter_kind_alone")
+        if need.unwell or need.alone:
+            dispatcher.utter_message(response=f"utter_kind_{'unwell' if need.unwell else 'alone'}")
         # 4. the answer, or an honest referral
         entry = self.best_entry(result)
         reply.confidence = result.confidence if result.hits else None
@@ -234,7 +230,7 @@ class KnowledgeAnswer:
                 buttons=related_buttons([h.document for h in result.hits], domain),
             )
             return reply
-        self.refer(dispatcher, text, result, domain, intent=intent, place=place)
+        self.refer(dispatcher, text, result, domain, intent=intent)
         self._referred(reply, result)
         return reply
 
@@ -288,8 +284,11 @@ class KnowledgeAnswer:
         text: str,
     ) -> SearchResult:
         """Say the scam warning; answer from the scam entries unless the result is a confident
-        scam entry, or a product or practice question's own ("个人养老金急用能取不")."""
+        scam entry, or a product or practice question's own ("个人养老金急用能取不"). Only
+        the classifier's hunch: the warning, and the message's own result."""
         dispatcher.utter_message(response="utter_scam_warning")
+        if signal.strong == (HUNCH,):
+            return result
         cues = {*signal.strong, *signal.weak} - {"scam_word"}  # no contact cue, or practices
         practice = cues <= PRACTICE_CUES and (bool(cues) or not signal.strong)
         if practice and self.confident(result) and not pressed_now(text):
@@ -357,44 +356,8 @@ class KnowledgeAnswer:
         domain: dict[str, Any],
         *,
         intent: str = "",
-        place: Place | None = None,
     ) -> None:
-        """An honest referral: what the plan says, who is responsible, where to ask."""
-        nearest = [h.document for h in result.hits]
-        buttons = related_buttons(nearest, domain)
-        weak = not result.hits or result.confidence < self.threshold / 2
-        if _OUT_OF_PLAN_RE.search(text) or (intent == "out_of_scope" and weak):
-            dispatcher.utter_message(response="utter_out_of_plan", hotline=self.hotline)
-            return
-        clause = self._topic_clause(nearest)
-        if clause is not None:
-            dispatcher.utter_message(
-                response="utter_referral_plan",
-                clause_title=plain_clause_title(clause.title),
-                json_message={"citations": clause_citation(clause)},
-            )
-            if clause.departments:
-                dispatcher.utter_message(
-                    response="utter_referral_departments",
-                    departments="、".join(clause.departments[:3]),
-                )
-        else:
-            dispatcher.utter_message(response="utter_referral_unknown")
-        topic = next((d.topic for d in nearest if d.kind == "entry" and d.topic), None)
-        contact = contact_response("utter_referral_contact", topic)
-        dispatcher.utter_message(response=contact, hotline=self.hotline, buttons=buttons or None)
-
-    def _topic_clause(self, nearest: list[Document]) -> Document | None:
-        for doc in nearest[:3]:
-            if doc.kind == "clause":
-                return doc
-            for cid in doc.clause_ids:
-                clause = self.corpus.by_id.get(cid)
-                if clause is not None and clause.kind == "clause":
-                    return clause
-        return None
-
-
-def contact_response(base: str, topic: str | None) -> str:
-    """``<base>_<topic>`` for topics with their own contact (12333, 医保), else ``base``."""
-    return f"{base}_{topic}" if topic in OWN_CONTACT_TOPICS else base
+        """An honest referral (:func:`actions.referral.say_referral`)."""
+        say_referral(
+            dispatcher, text, result, domain, self.corpus, self.hotline, self.threshold, intent
+        )

@@ -12,6 +12,7 @@ other places, even where another city has a district of the same name (汕尾 ha
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -174,3 +175,26 @@ def other_place(text: str) -> Place | None:
     if not name or any(name.startswith(h) for h in HOME_NAMES):
         return None
     return Place(name=name, province=province)
+
+
+# What may surround a bare place in a message that only says where it means ("我是问太原的",
+# "那阳泉的呢", "我说的是盂县"): who asks, 的 and 呢, and the words for "policy" or "here".
+_PLACE_ONLY_FILLER_RE = re.compile(
+    r"我是问|我问的是|我说的是|问的是|说的是|我是说|是问|我问|我说|我们|咱们|俺们|咱|俺|"
+    r"那边|这边|那里|这里|本地|当地|政策|情况|怎么样|咋样|怎样|"
+    r"[那的呢呀啊吧是了市县区省，。？！?!,.、\s]"
+)
+PLACE_ONLY_CHARS = 14
+
+
+def names_only_place(text: str, place: Place | None) -> bool:
+    """Whether ``text`` does nothing but say which place it means: ``place`` (another
+    place, from :func:`other_place`) or, when ``place`` is ``None``, Yangquan itself."""
+    text = (text or "").strip()
+    if not text or len(text) > PLACE_ONLY_CHARS:
+        return False
+    names = (place.name,) if place is not None else HOME_NAMES
+    rest = text
+    for name in sorted(names, key=len, reverse=True):
+        rest = rest.replace(name, "")
+    return rest != text and not _PLACE_ONLY_FILLER_RE.sub("", rest)

@@ -21,6 +21,8 @@ from actions.offload import off_loop
 from actions.outcome import mark
 
 PAID = "已经转了"
+# A code or password already told (``scam_paid``): 110 at once, like money gone.
+TOLD = "说了验证码"
 ASKED_SECRETS = frozenset({"password", "code", "card"})
 
 
@@ -42,15 +44,17 @@ class ValidateScamCheckForm(GuideFormValidation):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:
-        if tracker.get_slot("scam_paid") == PAID:
+        if tracker.get_slot("scam_paid") in (PAID, TOLD):
             return ["scam_paid"]
         return domain_slots
 
 
 def risk_level(paid: str | None, channel: str | None, asked: list[str] | None) -> str:
-    """``paid``, ``high``, ``medium`` or ``low``."""
+    """``paid``, ``told`` (a code or password), ``high``, ``medium`` or ``low``."""
     if paid == PAID:
         return "paid"
+    if paid == TOLD:
+        return "told"
     asked_set = set(asked or []) - {"none"}
     option = load_questions()["scam_channel"].option(channel)
     if asked_set or (option is not None and option.extra.get("high_risk")):
@@ -79,8 +83,8 @@ class ActionScamCheckResult(ServicedAction):
         asked = tracker.get_slot("scam_asked") or []
         level = risk_level(tracker.get_slot("scam_paid"), channel, asked)
 
-        if level == "paid":
-            call_110 = corpus.by_id[ids["paid"]]
+        if level in ("paid", "told"):
+            call_110 = corpus.by_id[ids["paid" if level == "paid" else "never_share"]]
             dispatcher.utter_message(
                 response="utter_scam_call_110_now",
                 json_message={"citations": citations(call_110, corpus)},
@@ -114,7 +118,8 @@ class ActionScamCheckResult(ServicedAction):
             *reset_form_slots(),
             SlotSet("last_entry_id", info.id),
             SlotSet(
-                "last_simple", "utter_scam_paid_simple" if level == "paid" else "utter_scam_simple"
+                "last_simple",
+                "utter_scam_paid_simple" if level in ("paid", "told") else "utter_scam_simple",
             ),
         ]
 

@@ -346,6 +346,18 @@ def names_no_subject(text: str) -> bool:
     return len(_NO_SUBJECT_RE.sub("", text or "")) <= 1
 
 
+# Messages plainly outside the plan: weather, sports, lottery, entertainment.
+_OUT_OF_PLAN_RE = re.compile(
+    r"天气|下雨|下雪|气温|彩票|双色球|大乐透|中奖号码|足球|篮球|世界杯|股票|基金走势|电视剧|"
+    r"明星|笑话|菜谱|星座|算命|风水"
+)
+
+
+def out_of_plan(text: str) -> bool:
+    """Whether ``text`` is plainly about something outside the plan (weather, sports ...)."""
+    return bool(_OUT_OF_PLAN_RE.search(text or ""))
+
+
 def privacy_worry(text: str) -> bool:
     """Whether ``text`` worries about personal data ("你要我身份证号干啥")."""
     return bool(_PRIVACY_RE.search(text or ""))

@@ -268,10 +268,44 @@ async def test_high_risk_result(real_services, corpus, domain, pinned_today) -> 
     assert slots_of(events)["scam_story"] is None  # answers are forgotten
 
 
+@pytest.mark.parametrize("answer", ["我已经念了", "已经告诉他了", "验证码报给他了"])
+async def test_a_code_already_told_needs_no_more_questions(real_services, domain, answer) -> None:
+    tracker = make_tracker(
+        answer,
+        slots={
+            "requested_slot": "scam_paid",
+            "scam_paid": answer,
+            "scam_story": "有人让我念短信里的数",
+        },
+        active_loop="scam_check_form",
+    )
+    tracker.events.append({"event": "slot", "name": "scam_paid", "value": answer})
+    result = await ValidateScamCheckForm(real_services).run(CollectingDispatcher(), tracker, domain)
+    slots = slots_of(result)
+    assert slots["scam_paid"] == "说了验证码"
+    assert slots.get("requested_slot") is None
+
+
+async def test_told_result_says_110_first_with_the_code_entry(
+    real_services, corpus, domain, pinned_today
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("我已经念了", slots={"scam_paid": "说了验证码"})
+    await ActionScamCheckResult(real_services).run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert said[0] == "utter_scam_call_110_now"
+    assert dispatcher.messages[0]["custom"]["citations"]
+    steps = dispatcher.messages[1]
+    assert steps["response"] == "utter_steps"
+    assert "马上打110" in steps["steps"]  # the source's own step for a code already told
+    assert said[-1] == "utter_scam_96110"
+
+
 @pytest.mark.parametrize(
     ("paid", "channel", "asked", "level"),
     [
         ("已经转了", None, None, "paid"),
+        ("说了验证码", "打电话", ["code"], "told"),
         ("还没有", "打电话", ["money"], "high"),
         ("还没有", "拉您投资", ["none"], "high"),
         ("还没有", "讲座或活动", ["none"], "medium"),

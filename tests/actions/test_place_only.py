@@ -1,0 +1,62 @@
+"""A message that only says which place it means keeps the subject just discussed:
+"我是问太原的" says the assistant knows Yangquan, "那阳泉的呢" gets the entry again."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.places import names_only_place, other_place
+from tests.actions.test_knowledge_answer import answer
+
+
+@pytest.mark.parametrize(
+    ("text", "only"),
+    [
+        ("我是问太原的", True),
+        ("那太原的呢", True),
+        ("我是问北京朝阳区的", True),
+        ("那阳泉的呢", True),
+        ("阳泉呢", True),
+        ("我说的是盂县", True),
+        ("太原助餐呢", False),
+        ("阳泉有啥补贴", False),
+        ("我是问我妈能不能去", False),
+        ("", False),
+    ],
+)
+def test_a_bare_place_is_told_from_a_question(text: str, only: bool) -> None:
+    assert names_only_place(text, other_place(text)) is only
+
+
+async def test_another_place_alone_keeps_the_entry_just_discussed(
+    services, retriever, domain
+) -> None:
+    last = "meal-subsidy-amount"
+    retriever.answers["我是问太原的"] = ["general-12345"]
+    dispatcher, events = await answer(
+        services, domain, "我是问太原的", slots={"last_entry_id": last}
+    )
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_other_place_shanxi"]
+    assert not any(e.get("name") == "last_entry_id" for e in events)  # the slot stays
+
+
+async def test_back_to_yangquan_answers_the_entry_just_discussed_again(
+    services, retriever, corpus, domain
+) -> None:
+    last = corpus.by_id["meal-subsidy-amount"]
+    retriever.answers["那阳泉的呢"] = ["general-yangquan-info"]
+    dispatcher, events = await answer(
+        services, domain, "那阳泉的呢", slots={"last_entry_id": last.id}
+    )
+    assert dispatcher.messages[0]["text"] == last.text
+    assert {"event": "slot", "name": "last_entry_id", "value": last.id} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+
+
+async def test_a_bare_place_with_nothing_discussed_is_searched_as_usual(
+    services, retriever, domain
+) -> None:
+    retriever.answers["那阳泉的呢"] = ["general-yangquan-info"]
+    dispatcher, _ = await answer(services, domain, "那阳泉的呢")
+    assert dispatcher.messages[0]["text"] == retriever.corpus.by_id["general-yangquan-info"].text
