@@ -132,9 +132,11 @@ class KnowledgeAnswer:
     def scam_check(self, text: str, signal: ScamSignal, result: SearchResult | None) -> bool:
         """Whether to warn: the patterns fired, or one cue that retrieval confirms. The
         classifier's hunch alone gives way to a confident answer outside the scam entries
-        ("我爸说养老院的护工推他骂他" is about care homes)."""
+        ("我爸说养老院的护工推他骂他" is about care homes), even with the mere word for money
+        ("人要是走了，账户里的钱咋办" is about a pension account)."""
         top = self.best_entry(result) if result is not None and result.hits else None
-        hunch_only = signal.strong == (HUNCH,) and not signal.weak and not pressed_now(text)
+        plain = set(signal.weak) <= {"money"}
+        hunch_only = signal.strong == (HUNCH,) and plain and not pressed_now(text)
         if hunch_only and result is not None and top is not None and top.topic != "scam":
             return not self.confident(result)
         if signal.fired:
@@ -207,10 +209,9 @@ class KnowledgeAnswer:
         # 2. another place (in a long story, only where the question is: "儿子在北京" is not one)
         place = reply.place = self._say_other_place(dispatcher, need.core)
         if last is not None and names_only_place(text, place):
-            # Only a place ("我是问太原的", "那阳泉的呢"): the subject stays, and for
-            # Yangquan the entry just discussed is the answer again.
-            if place is None:
-                self._answer(dispatcher, last, result, domain, reply, in_form=in_form)
+            # Only a place ("我是问太原的", "那阳泉的呢"): the entry just discussed is
+            # Yangquan's answer (the other place's bubble says "下面先说说阳泉的情况").
+            self._answer(dispatcher, last, result, domain, reply, in_form=in_form)
             return reply
         # 3. a kind word
         if need.unwell or need.alone:

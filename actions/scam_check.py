@@ -83,13 +83,19 @@ class ActionScamCheckResult(ServicedAction):
         asked = tracker.get_slot("scam_asked") or []
         level = risk_level(tracker.get_slot("scam_paid"), channel, asked)
 
-        if level in ("paid", "told"):
-            call_110 = corpus.by_id[ids["paid" if level == "paid" else "never_share"]]
+        if level == "paid":
+            call_110 = corpus.by_id[ids["paid"]]
             dispatcher.utter_message(
                 response="utter_scam_call_110_now",
                 json_message={"citations": citations(call_110, corpus)},
             )
             say_steps(dispatcher, call_110)
+        elif level == "told":  # the code entry's steps, in one bubble: hang up, 110 now
+            never = corpus.by_id[ids["never_share"]]
+            dispatcher.utter_message(
+                response="utter_scam_told_call_110",
+                json_message={"citations": citations(never, corpus)},
+            )
         else:
             dispatcher.utter_message(response=f"utter_scam_risk_{level}")
             if level == "high":

@@ -293,11 +293,15 @@ async def test_told_result_says_110_first_with_the_code_entry(
     tracker = make_tracker("我已经念了", slots={"scam_paid": "说了验证码"})
     await ActionScamCheckResult(real_services).run(dispatcher, tracker, domain)
     said = texts(dispatcher)
-    assert said[0] == "utter_scam_call_110_now"
-    assert dispatcher.messages[0]["custom"]["citations"]
-    steps = dispatcher.messages[1]
-    assert steps["response"] == "utter_steps"
-    assert "马上打110" in steps["steps"]  # the source's own step for a code already told
+    assert said[0] == "utter_scam_told_call_110"
+    first = domain["responses"]["utter_scam_told_call_110"][0]["text"]
+    assert "110" in first and "挂掉电话" in first  # the code entry's own steps
+    never = corpus.by_id["scam-verification-code"]
+    assert "马上打110" in " ".join(never.steps) and "挂掉电话" in " ".join(never.steps)
+    cited = dispatcher.messages[0]["custom"]["citations"]
+    from actions.answers import citations
+
+    assert cited == citations(never, corpus)  # the sources of the code entry (S50, S44)
     assert said[-1] == "utter_scam_96110"
 
 

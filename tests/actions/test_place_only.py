@@ -1,5 +1,5 @@
 """A message that only says which place it means keeps the subject just discussed:
-"我是问太原的" says the assistant knows Yangquan, "那阳泉的呢" gets the entry again."""
+"我是问太原的" says so and gives Yangquan's answer again, as does "那阳泉的呢"."""
 
 from __future__ import annotations
 
@@ -28,16 +28,21 @@ def test_a_bare_place_is_told_from_a_question(text: str, only: bool) -> None:
     assert names_only_place(text, other_place(text)) is only
 
 
-async def test_another_place_alone_keeps_the_entry_just_discussed(
-    services, retriever, domain
+async def test_another_place_alone_says_so_and_keeps_the_entry_just_discussed(
+    services, retriever, corpus, domain
 ) -> None:
-    last = "meal-subsidy-amount"
+    """The other place's bubble ends "下面先说说阳泉的情况": Yangquan's answer follows."""
+    last = corpus.by_id["meal-subsidy-amount"]
     retriever.answers["我是问太原的"] = ["general-12345"]
     dispatcher, events = await answer(
-        services, domain, "我是问太原的", slots={"last_entry_id": last}
+        services, domain, "我是问太原的", slots={"last_entry_id": last.id}
     )
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_other_place_shanxi"]
-    assert not any(e.get("name") == "last_entry_id" for e in events)  # the slot stays
+    said = dispatcher.messages
+    assert said[0]["response"] == "utter_other_place_shanxi" and said[0]["place"] == "太原"
+    assert said[1]["text"] == last.text
+    assert {"event": "slot", "name": "last_entry_id", "value": last.id} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
 
 
 async def test_back_to_yangquan_answers_the_entry_just_discussed_again(
