@@ -132,11 +132,9 @@ class KnowledgeAnswer:
     def scam_check(self, text: str, signal: ScamSignal, result: SearchResult | None) -> bool:
         """Whether to warn: the patterns fired, or one cue that retrieval confirms. The
         classifier's hunch alone gives way to a confident answer outside the scam entries
-        ("我爸说养老院的护工推他骂他" is about care homes), even with the mere word for money
-        ("人要是走了，账户里的钱咋办" is about a pension account)."""
+        ("我爸说养老院的护工推他骂他" is about care homes)."""
         top = self.best_entry(result) if result is not None and result.hits else None
-        plain = set(signal.weak) <= {"money"}
-        hunch_only = signal.strong == (HUNCH,) and plain and not pressed_now(text)
+        hunch_only = signal.strong == (HUNCH,) and not signal.weak and not pressed_now(text)
         if hunch_only and result is not None and top is not None and top.topic != "scam":
             return not self.confident(result)
         if signal.fired:

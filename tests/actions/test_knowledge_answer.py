@@ -234,22 +234,6 @@ async def test_a_hunch_gives_way_to_a_confident_answer_outside_the_scam_entries(
     assert "meal-who-can-use" in answered
 
 
-@pytest.mark.parametrize(
-    ("text", "entry", "warns"),
-    [
-        ("人要是走了，账户里的钱咋办", "pension-account-inherit", False),  # only 钱
-        ("着急用钱，账户里的钱咋办", "pension-account-inherit", True),  # 钱 and 着急
-    ],
-)
-async def test_a_hunch_with_only_the_word_for_money_gives_way_too(
-    services, retriever, domain, text: str, entry: str, warns: bool
-) -> None:
-    retriever.answers[text] = [entry]
-    said = await _answer_a_hunch(services, domain, text)
-    assert (said[0].get("response") == "utter_scam_warning") is warns
-    assert entry in [(m.get("custom") or {}).get("entry_id") for m in said]
-
-
 async def test_a_hunch_that_retrieval_places_among_the_scams_still_warns(
     services, retriever, domain
 ) -> None:

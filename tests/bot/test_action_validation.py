@@ -131,7 +131,7 @@ print(json.dumps({"cases": len(cases), "refused": refused, "disagree": disagree[
 """
 
 
-def test_the_fast_validator_agrees_with_jsonschema_on_every_variant() -> None:
+def test_the_per_event_type_check_agrees_with_the_whole_schema_on_every_variant() -> None:
     """Every response Rasa's ``jsonschema`` refuses, ours refuses, and the other way round:
     real events of each kind, then each value replaced by a wrong type or removed."""
     python = RASA_BIN.parent / "python"
