@@ -60,6 +60,23 @@ class TrackerStoreUnavailable(RuntimeError):
     """The configured tracker store cannot be used; Rasa must not run without it."""
 
 
+def install_adapters() -> None:
+    """Install the adapters of ``bot/`` (validation, TED deferral, kept connections).
+
+    Rasa builds the store inside ``except (AttributeError, ImportError)`` and answers either
+    with a warning and an ``InMemoryTrackerStore``: every conversation would be lost at the
+    next restart, and replicas would not share them. So an adapter that cannot be imported
+    (a package missing from ``.venv-rasa``) stops Rasa with :class:`TrackerStoreUnavailable`.
+    """
+    try:
+        action_validation.install()
+        policy_deferral.install()
+        kept_connections.install()
+    except (AttributeError, ImportError) as exc:
+        log.error("cannot install the Rasa adapters of bot/: %s", exc)
+        raise TrackerStoreUnavailable(f"cannot install the Rasa adapters of bot/: {exc}") from exc
+
+
 def _reraise(self: FailSafeTrackerStore, error: Exception) -> None:
     log.error("tracker store failed, refusing to fall back to memory: %s", error)
     raise TrackerStoreUnavailable(f"tracker store failed: {error}") from error
@@ -138,9 +155,7 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             raise TrackerStoreUnavailable(f"cannot use the tracker store {url}: {exc}") from exc
         parsed = make_url(url)
         forbid_memory_fallback()
-        action_validation.install()  # Rasa builds this store once, at start-up,
-        policy_deferral.install()  # before it loads the model's graph
-        kept_connections.install()
+        install_adapters()  # Rasa builds this store once, at start-up, before the model
         cache_event_types()
         super().__init__(
             domain=domain,

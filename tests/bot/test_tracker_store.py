@@ -185,3 +185,37 @@ def test_the_store_writes_the_rows_rasas_own_store_writes() -> None:
     assert len(r["ours"]) == 15  # three turns of five events, each stored once
     assert r["ours"] == r["rasa"]
     assert {row[4] for row in r["ours"] if row[2] == "user"} == {"greet"}
+
+
+BROKEN_ADAPTER = r"""
+import json, os, tempfile
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+from bot import action_validation
+
+def missing():
+    raise ImportError("No module named 'a_package_not_installed'")
+
+action_validation.install = missing
+url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "t.sqlite3")
+config = EndpointConfig(url=url, type="bot.tracker_store.StrictSQLTrackerStore")
+try:
+    store = TrackerStore.create(config, Domain.empty())
+    print(json.dumps({"store": type(store).__name__}))
+except Exception as exc:
+    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+"""
+
+
+def test_an_adapter_that_cannot_be_imported_stops_rasa_instead_of_memory() -> None:
+    """Rasa turns an ImportError while building the store into a warning and an
+    ``InMemoryTrackerStore`` (conversations lost at restart); ours refuses to start."""
+    python = RASA_BIN.parent / "python"
+    result = subprocess.run(
+        [str(python), "-c", BROKEN_ADAPTER], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report.get("error") == "TrackerStoreUnavailable", report
+    assert "a_package_not_installed" in report["message"]
