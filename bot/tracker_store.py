@@ -42,7 +42,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot import action_validation, kept_connections, policy_deferral
+from bot import action_validation, kept_connections, policy_deferral, request_logging
 from core.database import UnusableSQLite, prepare_sqlite
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ class TrackerStoreUnavailable(RuntimeError):
 
 
 def install_adapters() -> None:
-    """Install the adapters of ``bot/`` (validation, TED deferral, kept connections).
+    """Install the adapters of ``bot/`` (validation, TED deferral, kept connections,
+    request ids in the log).
 
     Rasa builds the store inside ``except (AttributeError, ImportError)`` and answers either
     with a warning and an ``InMemoryTrackerStore``: every conversation would be lost at the
@@ -72,6 +73,7 @@ def install_adapters() -> None:
         action_validation.install()
         policy_deferral.install()
         kept_connections.install()
+        request_logging.install()
     except (AttributeError, ImportError) as exc:
         log.error("cannot install the Rasa adapters of bot/: %s", exc)
         raise TrackerStoreUnavailable(f"cannot install the Rasa adapters of bot/: {exc}") from exc

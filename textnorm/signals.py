@@ -285,7 +285,9 @@ def stop_request(text: str) -> StopRequest:
 _QUESTION_RE = re.compile(
     r"([\u4e00-\u9fff])不\1|[吗么嘛？?]|怎么|咋|啥|什么|甚|多少|几|哪|谁|能不能|可不可以|可以不|行不行|中不中|"
     r"有没有|是不是|要不要|会不会|给不给|管不管|算不算|[能会有要给管算行中].{0,8}不[?？。]?$|"
-    r"如何|为什么|为啥|咋办|怎样|多久|多长|多大|什么时候|啥时候|何时|^.{3,}[不没][?？。！!]*$"
+    r"如何|为什么|为啥|咋办|怎样|多久|多长|多大|什么时候|啥时候|何时|^.{3,}[不没][?？。！!]*$|"
+    # Two characters and 不 ("收费不", "贵贱不" ); not 没, which ends short answers ("俺还没").
+    r"^[^不没]{2}不[?？。！!]*$"
 )
 # Explicit requests to be walked through (the guides ask a few questions, then say what
 # applies). "帮我报个名" or "我想办" is answered first and the guide is offered.

@@ -15,10 +15,14 @@ Placed after ``FallbackClassifier``. It reads the repaired text and, with the pa
 * **Questions are questions.** ``affirm``/``deny``/``greet``/``thank`` for a message that asks
   something ("那能去吗", "不是低保能吃吗") become ``ask_policy``.
 
-Each change is recorded in the parse output as ``intent_guard`` (old intent and reason).
+Each change is recorded in the parse output as ``intent_guard`` (old intent and reason),
+and logged with the two intents and the reason (never the text), under the message's
+request id (:mod:`bot.request_logging`).
 """
 
 from __future__ import annotations
+
+import logging
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
@@ -26,6 +30,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.base import Component
 from bot.components.intent_rules import guarded_intent
+
+log = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -41,6 +47,7 @@ class IntentGuard(Component):
             if guarded is None:
                 continue
             new, reason = guarded
+            log.info("intent %s -> %s: %s", name, new, reason)
             ranking = [
                 r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != new
             ]

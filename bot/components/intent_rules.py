@@ -66,6 +66,10 @@ _WORRY_RE = re.compile(
 _CHEATED_RE = re.compile(r"怕是|被骗了|上当了|受骗了|已经|转了|给了")
 # Reporting a scammer ("我想举报那个骗子号码") asks where to report, not for the scam check.
 _REPORT_RE = re.compile(r"举报|检举|揭发")
+# A word every way of saying stop has ("不问了", "算啦", "中止", "先放一放", "suanle").
+_STOP_CUE_RE = re.compile(
+    r"不|别|算|蒜|停|中止|中断|放一放|够|行了|好了|跳过|suan|bu|bie|ting", re.I
+)
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
 # Small talk that may carry a real question ("好的，那俺能去吗"); help and bot_challenge are
 # questions by nature ("你都能干啥", "你是机器人吗") and keep their intent.
@@ -125,6 +129,10 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
     stop = stop_request(text)
     if intent == "stop" and stop.kind == "none" and is_question(text):
         return "ask_policy", "a question, not a stop"
+    if intent == "stop" and stop.kind == "none" and not _STOP_CUE_RE.search(text):
+        # Nothing that says stop ("点了还没填" inside the scam check): an answer or a new
+        # message, not a stop the classifier guessed.
+        return "ask_policy", "no word of stopping"
     if stop.kind == "switch" and intent != "switch_topic":
         return "switch_topic", "stop and switch"
     if intent in GUIDE_TOPIC_INTENT and not asks_for_guide(text):

@@ -47,6 +47,27 @@ def test_request_id_goes_to_rasa_and_back_into_the_actions_log_lines(stack: Stac
     assert "uvicorn.access" in loggers, lines
 
 
+def test_rasa_log_lines_name_the_request_of_their_message(stack: Stack) -> None:
+    # Messages the intent guard corrects whatever the classifier says of most of them
+    # (a question is no stop, no greeting, no yes); it logs each correction in Rasa.
+    texts = ["算了，问问养老院的事", "政府管这个不", "好的，那俺妈能去吗", "你好，老年食堂在哪儿呀"]
+    rids = [f"e2e-obs-rasa-{n}" for n in range(len(texts))]
+    for rid, text in zip(rids, texts, strict=True):
+        r = httpx.post(
+            stack.app_url + "/api/chat",
+            json={"sender_id": "obs-rasa-rid", "text": text},
+            headers={"X-Request-ID": rid},
+            timeout=30,
+        )
+        assert r.status_code == 200
+    rasa_log = stack.rasa.log_tail(10**7).splitlines()
+    guarded = [ln for ln in rasa_log if "bot.components.intent_guard" in ln]
+    assert any(f"[{rid}]" in ln for ln in guarded for rid in rids), rasa_log[-40:]
+    assert not [ln for ln in guarded if "[-]" in ln]  # every message carries its id
+    started = [ln for ln in rasa_log if "Rasa server is up and running" in ln]
+    assert started and "[-]" in started[-1]  # outside a message: "-"
+
+
 def test_a_conversation_with_personal_numbers_leaves_none_in_logs_or_metrics(
     stack: Stack,
 ) -> None:

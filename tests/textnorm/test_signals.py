@@ -97,6 +97,13 @@ def test_a_question_ending_in_bu_is_not_a_stop() -> None:
     assert guarded_intent("stop", "算了") is None
 
 
+def test_the_classifier_alone_does_not_stop_without_a_word_of_stopping() -> None:
+    assert guarded_intent("stop", "点了还没填") == ("ask_policy", "no word of stopping")
+    assert guarded_intent("stop", "收费不") == ("ask_policy", "a question, not a stop")
+    for text in ("先放一放", "不想填了", "算啦", "suanle", "中止"):
+        assert guarded_intent("stop", text) is None
+
+
 def test_stop_and_switch_is_its_own_intent() -> None:
     assert guarded_intent("stop", "算了，问问养老院的事")[0] == "switch_topic"  # type: ignore[index]
     assert guarded_intent("ask_meal", "不弄了，我想问助餐在哪吃")[0] == "switch_topic"  # type: ignore[index]
@@ -108,13 +115,13 @@ def test_a_specific_question_never_starts_a_guide() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["那要钱不", "去哪儿办", "我妈能去吗", "多大岁数能吃", "政府管这个不"]
+    "text", ["那要钱不", "去哪儿办", "我妈能去吗", "多大岁数能吃", "政府管这个不", "收费不"]
 )
 def test_follow_ups_are_questions(text: str) -> None:
     assert is_question(text)
 
 
-@pytest.mark.parametrize("text", ["城区吧", "一个人住", "还没有", "低保户"])
+@pytest.mark.parametrize("text", ["城区吧", "一个人住", "还没有", "低保户", "俺还没"])
 def test_form_answers_are_not_questions(text: str) -> None:
     assert not is_question(text)
 
