@@ -57,12 +57,32 @@ def say_referral(
 
 
 def topic_clause(corpus: Corpus, nearest: list[Document]) -> Document | None:
-    """The plan clause of the nearest documents: a clause itself, or one an entry cites."""
-    for doc in nearest[:3]:
+    """The plan clause on the subject of the nearest documents: a clause ranked above the
+    nearest entry, or one that entries of that entry's topic cite. A clause of another
+    subject further down ("老年助餐行动" for "以旧换新补贴是哪个部门管的", found by 管) is
+    not said: naming the wrong part of the plan misleads more than naming none."""
+    top = nearest[:3]
+    first = next((d for d in top if d.kind == "entry"), None)
+    for doc in top:
         if doc.kind == "clause":
-            return doc
+            above = first is None or top.index(doc) < top.index(first)
+            if above or doc.id in topic_clause_ids(corpus, first.topic):  # type: ignore[union-attr]
+                return doc
+            continue
+        if first is not None and doc.topic != first.topic:
+            continue
         for cid in doc.clause_ids:
             clause = corpus.by_id.get(cid)
             if clause is not None and clause.kind == "clause":
                 return clause
     return None
+
+
+def topic_clause_ids(corpus: Corpus, topic: str | None) -> set[str]:
+    """The clauses that the entries of ``topic`` cite."""
+    return {
+        cid
+        for d in corpus.documents
+        if d.kind == "entry" and d.topic == topic
+        for cid in d.clause_ids
+    }

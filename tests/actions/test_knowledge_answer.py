@@ -329,3 +329,24 @@ async def test_a_long_message_is_answered_from_the_surer_of_its_need_and_its_who
     assert any(len(q) < len(story) for q in retriever.queries)  # its need was searched too
     entries = [(m.get("custom") or {}).get("entry_id") for m in dispatcher.messages]
     assert "adapt-handrail" in entries
+
+
+def test_a_referral_names_no_plan_clause_of_another_subject(corpus) -> None:
+    from actions.referral import topic_clause
+
+    no_clause = corpus.by_id["meal-who-can-use"]  # a meal entry resting on no clause
+    other = next(
+        d
+        for d in corpus.documents
+        if d.kind == "entry" and d.topic == "adaptation" and d.clause_ids
+    )
+    clause = corpus.by_id[other.clause_ids[0]]
+    # Below the nearest entry, a clause or an entry of another topic is not the subject.
+    assert topic_clause(corpus, [no_clause, other]) is None
+    assert topic_clause(corpus, [no_clause, clause]) is None
+    assert topic_clause(corpus, [no_clause, corpus.by_id["T1"]]) == corpus.by_id["T1"]
+    # The nearest entry's own clause, or a clause ranked first, is.
+    assert topic_clause(corpus, [other, no_clause]) == clause
+    assert topic_clause(corpus, [clause, no_clause]) == clause
+    meal = corpus.by_id["meal-what-is"]
+    assert topic_clause(corpus, [no_clause, meal]) == corpus.by_id["T1"]
