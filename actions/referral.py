@@ -63,17 +63,12 @@ def topic_clause(corpus: Corpus, nearest: list[Document]) -> Document | None:
     not said: naming the wrong part of the plan misleads more than naming none."""
     top = nearest[:3]
     first = next((d for d in top if d.kind == "entry"), None)
-    for doc in top:
-        if doc.kind == "clause":
-            above = first is None or top.index(doc) < top.index(first)
-            if above or doc.id in topic_clause_ids(corpus, first.topic):  # type: ignore[union-attr]
-                return doc
-            continue
-        if first is not None and doc.topic != first.topic:
-            continue
-        for cid in doc.clause_ids:
+    allowed = topic_clause_ids(corpus, first.topic) if first is not None else set()
+    for n, doc in enumerate(top):
+        above = first is None or n < top.index(first)
+        for cid in (doc.id,) if doc.kind == "clause" else doc.clause_ids:
             clause = corpus.by_id.get(cid)
-            if clause is not None and clause.kind == "clause":
+            if clause is not None and clause.kind == "clause" and (above or cid in allowed):
                 return clause
     return None
 

@@ -348,5 +348,8 @@ def test_a_referral_names_no_plan_clause_of_another_subject(corpus) -> None:
     # The nearest entry's own clause, or a clause ranked first, is.
     assert topic_clause(corpus, [other, no_clause]) == clause
     assert topic_clause(corpus, [clause, no_clause]) == clause
+    # An entry of another topic may give a clause the nearest entry's topic rests on.
+    tour, scam_tour = corpus.by_id["tour-wechat-group"], corpus.by_id["scam-cheap-tour"]
+    assert topic_clause(corpus, [tour, scam_tour]) == corpus.by_id["T10"]
     meal = corpus.by_id["meal-what-is"]
     assert topic_clause(corpus, [no_clause, meal]) == corpus.by_id["T1"]
