@@ -126,6 +126,16 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         calm = general or practice or _worried(signal.strong, text) or _reporting(text)
         if (describing or intent != "ask_fraud_tips") and not calm:
             return "describe_suspicious", "scam:" + ",".join(signal.strong + signal.weak)
+    stopping = _stop_guard(intent, text)
+    if stopping is not None:
+        return stopping
+    if intent in GUIDE_TOPIC_INTENT and not asks_for_guide(text):
+        return GUIDE_TOPIC_INTENT[intent], "not an explicit guide request: answer, then offer"
+    return _small_talk_guard(intent, text)
+
+
+def _stop_guard(intent: str, text: str) -> tuple[str, str] | None:
+    """Stop means stop: only when the whole message says so; "算了，问问助餐" switches."""
     stop = stop_request(text)
     if intent == "stop" and stop.kind == "none" and is_question(text):
         return "ask_policy", "a question, not a stop"
@@ -135,9 +145,7 @@ def guarded_intent(intent: str, text: str) -> tuple[str, str] | None:
         return "ask_policy", "no word of stopping"
     if stop.kind == "switch" and intent != "switch_topic":
         return "switch_topic", "stop and switch"
-    if intent in GUIDE_TOPIC_INTENT and not asks_for_guide(text):
-        return GUIDE_TOPIC_INTENT[intent], "not an explicit guide request: answer, then offer"
-    return _small_talk_guard(intent, text)
+    return None
 
 
 def _small_talk_guard(intent: str, text: str) -> tuple[str, str] | None:
