@@ -68,7 +68,9 @@ _CHEATED_RE = re.compile(r"怕是|被骗了|上当了|受骗了|已经|转了|�
 _REPORT_RE = re.compile(r"举报|检举|揭发")
 # A word every way of saying stop has ("不问了", "算啦", "中止", "先放一放", "suanle").
 _STOP_CUE_RE = re.compile(
-    r"不|别|算|蒜|停|中止|中断|放一放|够|行了|好了|跳过|suan|bu|bie|ting", re.I
+    r"不|别|算|蒜|停|中止|中断|放一放|够|行了|好了|得了|罢了|跳过|结束|退出|拉倒|没事了|"
+    r"suan|bu|bie|ting",
+    re.I,
 )
 GUIDE_TOPIC_INTENT = {"start_meal_guide": "ask_meal", "start_adaptation_guide": "ask_adaptation"}
 # Small talk that may carry a real question ("好的，那俺能去吗"); help and bot_challenge are

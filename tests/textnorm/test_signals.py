@@ -100,7 +100,7 @@ def test_a_question_ending_in_bu_is_not_a_stop() -> None:
 def test_the_classifier_alone_does_not_stop_without_a_word_of_stopping() -> None:
     assert guarded_intent("stop", "点了还没填") == ("ask_policy", "no word of stopping")
     assert guarded_intent("stop", "收费不") == ("ask_policy", "a question, not a stop")
-    for text in ("先放一放", "不想填了", "算啦", "suanle", "中止"):
+    for text in ("先放一放", "不想填了", "算啦", "suanle", "中止", "结束吧", "拉倒", "没事了"):
         assert guarded_intent("stop", text) is None
 
 
