@@ -64,7 +64,7 @@ FACETS: dict[str, re.Pattern[str]] = {
         "materials": r"带啥|带什么|材料|证件|要啥",
         "contact": r"电话|打哪|打啥|号码|问谁|找谁问",
         "provider": r"谁来|谁装|谁做|谁干|找谁来|谁出",
-        "complaint": r"不满意|投诉|不管|拒绝|不给|被逼|不退",
+        "complaint": r"不满意|投诉|不管|拒绝|不给|被逼|不退|说理|反映|坏了",
         "family": r"替|帮他|帮她|子女|家人|代办|代",
         "often": r"几回|几次|多久|每年|一年",
     }.items()

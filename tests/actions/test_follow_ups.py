@@ -181,3 +181,20 @@ def test_other_uses_of_da_are_no_contact_question(corpus, text) -> None:  # type
     search = _TopicSearch(corpus, ["general-12333"], [])
     last = corpus.by_id["meal-is-it-free"]
     assert FollowUps(search, threshold=0.45).contact(text, search.search(text), last) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["找谁说理", "跟谁反映"])
+def test_whom_to_complain_to_is_asked_of_the_subject_just_discussed(corpus, text) -> None:  # type: ignore[no-untyped-def]
+    """ "找谁说理" after a wealth product that lost money names no subject of its own: it
+    asks where to complain about that product. The answer just said names where (12345 反映),
+    and no other entry of the topic does, so it is the answer again, not some care home's
+    complaint desk that its own words find."""
+    last = corpus.by_id["finance-misled-complaint"]
+    assert "complaint" in facets_asked(text) and "complaint" in facets_of(last.text)
+    search = _TopicSearch(corpus, ["chome-complaint"], ["finance-legit-channel"])
+    fresh = search.search(text)
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        text, fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == last.id
+    assert chosen.confidence >= 0.45

@@ -197,6 +197,8 @@ def test_which_number_to_call_is_a_question_a_person_is_a_handoff() -> None:
         "which number to call",
     )
     assert names_no_subject("那我打哪个电话问")
+    assert names_no_subject("找谁说理") and names_no_subject("跟谁反映")
+    assert not names_no_subject("跟社区反映能管用不")
     assert guarded_intent("request_human", "我要找人工") is None
     assert guarded_intent("request_human", "能找个真人跟我说说不") is None
 
