@@ -150,12 +150,17 @@ class FollowUps:
         )
         if not within.hits or anywhere.confidence - within.confidence > OTHER_TOPIC_MARGIN:
             return anywhere
-        if said and facet_position(within, wanted) is None and wanted & facets_of(last.text):
+        subject = subject_of(last.title)
+        if (
+            said
+            and facet_position(within, wanted, subject) is None
+            and wanted & facets_of(last.text)
+        ):
             # No other entry of the topic names what is asked, and the answer just said
             # does ("一年来几回" after "…每年至少随访4次"): it is the answer again.
             again_hit = Hit(document=last, score=within.hits[0].score)
             return replace(within, hits=[again_hit, *within.hits][:TOP_K])
-        return by_facet(within, wanted)
+        return by_facet(within, wanted, subject)
 
     def choose(
         self,
@@ -203,30 +208,40 @@ def _answers_in_topic(text: str, entry: Document | None, last: Document) -> bool
     )
 
 
-def by_facet(result: SearchResult, wanted: set[str]) -> SearchResult:
+def by_facet(result: SearchResult, wanted: set[str], subject: str = "") -> SearchResult:
     """``result`` with the hit whose title best answers the ``wanted`` facets first (the
     title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料"): each wanted
     facet the title names counts two, each other facet it names costs one; ties keep the
     order of the search."""
-    best = facet_position(result, wanted)
+    best = facet_position(result, wanted, subject)
     if best is None:
         return replace(result, hits=result.hits[:TOP_K])
     hits = [result.hits[best], *result.hits[:best], *result.hits[best + 1 :]]
     return replace(result, hits=hits[:TOP_K])
 
 
-def facet_position(result: SearchResult, wanted: set[str]) -> int | None:
+def facet_position(result: SearchResult, wanted: set[str], subject: str = "") -> int | None:
     """The position of the hit whose title best answers the ``wanted`` facets, if any
-    title names one (scored as in :func:`by_facet`)."""
+    title names one (scored as in :func:`by_facet`). When some title shares a word of the
+    ``subject`` just discussed, only those compete: "俺家不吃低保也给发不" after the
+    old-age allowance asks who gets *that*, not who may join the residents' pension."""
+    on_subject = {
+        n for n, h in enumerate(result.hits) if _shares_subject(h.document.title, subject)
+    }
     best, best_score = None, 0
     for n, hit in enumerate(result.hits):
-        if hit.document.kind != "entry" or not wanted:
+        if hit.document.kind != "entry" or not wanted or (on_subject and n not in on_subject):
             continue
         named = facets_of(hit.document.title)
         score = 2 * len(named & wanted) - len(named - wanted)
         if named & wanted and score > best_score:
             best, best_score = n, score
     return best
+
+
+def _shares_subject(title: str, subject: str) -> bool:
+    """Whether ``title`` shares two characters in a row with ``subject``."""
+    return any(subject[i : i + 2] in title for i in range(len(subject) - 1))
 
 
 def scam_follow_up(text: str, last: Document | None) -> bool:

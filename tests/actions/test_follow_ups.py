@@ -198,3 +198,18 @@ def test_whom_to_complain_to_is_asked_of_the_subject_just_discussed(corpus, text
     )
     assert chosen.hits[0].document.id == last.id
     assert chosen.confidence >= 0.45
+
+
+def test_the_facet_is_looked_for_among_entries_on_the_subject_just_discussed(corpus) -> None:  # type: ignore[no-untyped-def]
+    """ "俺家不吃低保，也给发不" after the old-age allowance asks who gets that allowance: the
+    residents' pension entry names "who" in its title, but is another subject of the topic."""
+    last = corpus.by_id["pension-high-age-allowance"]
+    text = "俺家不吃低保，也给发不"
+    assert "who" in facets_asked(text)
+    search = _TopicSearch(corpus, [], ["pension-high-age-apply", "pension-resident-who"])
+    follow = FollowUps(search, threshold=0.45).search(text, last)  # type: ignore[arg-type]
+    assert follow.hits[0].document.id == "pension-high-age-apply"
+    # with no entry on the subject, the facet still picks among the topic's entries
+    search.within = ["pension-not-received", "pension-resident-who"]
+    follow = FollowUps(search, threshold=0.45).search(text, last)  # type: ignore[arg-type]
+    assert follow.hits[0].document.id == "pension-resident-who"
