@@ -213,3 +213,13 @@ def test_the_facet_is_looked_for_among_entries_on_the_subject_just_discussed(cor
     search.within = ["pension-not-received", "pension-resident-who"]
     follow = FollowUps(search, threshold=0.45).search(text, last)  # type: ignore[arg-type]
     assert follow.hits[0].document.id == "pension-resident-who"
+
+
+def test_where_to_do_it_asks_how_to_apply_too(corpus) -> None:  # type: ignore[no-untyped-def]
+    """ "去哪办" after who gets the care subsidy: that answer says where to apply is not
+    public, and the entry on how to apply for it is the answer, not the same words again."""
+    assert facets_asked("去哪办") >= {"where", "apply"}
+    last = corpus.by_id["hcare-subsidy-who"]
+    search = _TopicSearch(corpus, [], ["hcare-subsidy-what", "hcare-subsidy-how"])
+    follow = FollowUps(search, threshold=0.45).search("去哪办", last)  # type: ignore[arg-type]
+    assert follow.hits[0].document.id == "hcare-subsidy-how"
