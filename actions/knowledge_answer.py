@@ -229,7 +229,8 @@ class KnowledgeAnswer:
                 buttons=related_buttons([h.document for h in result.hits], domain),
             )
             return reply
-        self.refer(dispatcher, text, result, domain, intent=intent)
+        # After "下面先说说阳泉的情况", never "这个我帮不上忙" (the classifier's out_of_scope).
+        self.refer(dispatcher, text, result, domain, intent="" if place else intent)
         self._referred(reply, result)
         return reply
 

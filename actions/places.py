@@ -182,6 +182,8 @@ def other_place(text: str) -> Place | None:
 _PLACE_ONLY_FILLER_RE = re.compile(
     r"我是问|我问的是|我说的是|问的是|说的是|我是说|是问|我问|我说|我们|咱们|俺们|咱|俺|"
     r"那边|这边|那里|这里|本地|当地|政策|情况|怎么样|咋样|怎样|"
+    # "太原是咋弄的": how that place does what was just discussed
+    r"(怎么|咋|如何)(给)?(弄|办|搞|做|管)|"
     r"[那的呢呀啊吧是了市县区省，。？！?!,.、\s]"
 )
 PLACE_ONLY_CHARS = 14

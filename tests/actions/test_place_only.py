@@ -24,6 +24,8 @@ def keeps_entry(events: list[dict], entry_id: str) -> bool:  # type: ignore[type
         ("那阳泉的呢", True),
         ("阳泉呢", True),
         ("我说的是盂县", True),
+        ("太原是咋弄的", True),  # how that place does what was just discussed
+        ("太原那边是咋给弄的", True),
         ("太原助餐呢", False),
         ("阳泉有啥补贴", False),
         ("我是问我妈能不能去", False),
@@ -67,3 +69,18 @@ async def test_a_bare_place_with_nothing_discussed_is_searched_as_usual(
     retriever.answers["那阳泉的呢"] = ["general-yangquan-info"]
     dispatcher, _ = await answer(services, domain, "那阳泉的呢")
     assert dispatcher.messages[0]["text"] == retriever.corpus.by_id["general-yangquan-info"].text
+
+
+async def test_after_another_place_the_referral_is_never_a_refusal(
+    services, retriever, domain
+) -> None:
+    """The place's bubble says "下面先说说阳泉的情况", so what follows is Yangquan's referral,
+    never "这个我帮不上忙", even when the classifier called the message out of scope."""
+    text = "成都那边的公园门票多少钱"
+    retriever.answers[text] = ["general-12345"]
+    retriever.confident = False
+    dispatcher, _ = await answer(services, domain, text, intent="out_of_scope")
+    responses = [m.get("response") for m in dispatcher.messages]
+    assert responses[0].startswith("utter_other_place")
+    assert "utter_out_of_plan" not in responses
+    assert any(r and r.startswith("utter_referral") for r in responses)
