@@ -20,8 +20,9 @@ from textnorm.signals import (
 
 # What the help and alert intents must mention to keep their intent ("你都能干啥",
 # "这个提醒是真的吗 YQ…"); otherwise the message is a question for the knowledge base.
+# "先干啥", "该干啥" ask what to do first about the subject, not what the bot can do.
 _HELP_RE = re.compile(
-    r"干啥|干嘛|干什么|做什么|能做|会什么|会啥|怎么用|咋用|咋弄|使用|帮助|功能|本事|教教|不会用|菜单|"
+    r"(?<![先该得])(干啥|干嘛|干什么)|做什么|能做|会什么|会啥|怎么用|咋用|咋弄|使用|帮助|功能|本事|教教|不会用|菜单|"
     r"帮帮|问什么|问啥|问些|能问|help",
     re.I,
 )

@@ -342,3 +342,15 @@ def test_a_long_request_to_hear_it_again_is_a_repeat(text: str) -> None:
 @pytest.mark.parametrize("text", ["咱俩一块出去玩两天吧", "和老伴一块去玩几天"])
 def test_together_is_no_cheap_tour(text: str) -> None:
     assert "cheap_tour" not in scam_signal(text).strong
+
+
+def test_what_to_do_first_is_a_question_not_a_help_request() -> None:
+    """ "要是弄的话先干啥" asks the first step of what was just discussed; "你都能干啥" asks what
+    the bot can do."""
+    assert guarded_intent("help", "要是弄的话先干啥") == (
+        "ask_policy",
+        "a question, not a help request",
+    )
+    assert guarded_intent("help", "被骗了该干啥") is not None
+    assert guarded_intent("help", "你都能干啥") is None
+    assert guarded_intent("help", "能干什么") is None
