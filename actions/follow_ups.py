@@ -183,6 +183,11 @@ class FollowUps:
         same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
         if fresh_sure and not short and not same_topic:
             return fresh  # a new question of its own
+        titled = fresh_entry is not None and _titled_by(text, fresh_entry.title)
+        if fresh_sure and titled and not names_no_subject(text):
+            # It names its own subject, and the entry it finds is titled so ("配助听器给补不"
+            # -> "助听器补贴" after how to check hearing): a new question of its own.
+            return fresh
         follow = self.search(text, last, said=said)
         if not follow.hits:
             return fresh
@@ -203,9 +208,16 @@ def _answers_in_topic(text: str, entry: Document | None, last: Document) -> bool
     if entry is None or entry.kind != "entry" or not last.topic or entry.topic != last.topic:
         return False
     wanted = facets_asked(text)
-    return bool(wanted & facets_of(entry.title)) and (
-        entry.id != last.id or bool(wanted & facets_of(last.title))
-    )
+    # What it asks of the subject, once the facet words are gone ("去哪查" -> "查"): a title
+    # that says it ("怎么查听力") answers it, whichever facet word the title uses.
+    own = FILLER_RE.sub("", _FACET_RE.sub("", text))
+    named = bool(wanted & facets_of(entry.title)) or (0 < len(own) <= 2 and own in entry.title)
+    return named and (entry.id != last.id or bool(wanted & facets_of(last.title)))
+
+
+def _titled_by(text: str, title: str) -> bool:
+    """Whether ``title`` holds three characters in a row of ``text``."""
+    return any(text[i : i + 3] in title for i in range(len(text) - 2))
 
 
 def by_facet(result: SearchResult, wanted: set[str], subject: str = "") -> SearchResult:

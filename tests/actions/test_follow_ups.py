@@ -105,13 +105,14 @@ class _TopicSearch:
     """Fixed hits: ``within`` for a search inside a topic, ``fresh`` otherwise; ``exclude``
     is honoured, as by the real retriever."""
 
-    def __init__(self, corpus, fresh: list[str], within: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, corpus, fresh: list[str], within: list[str], confidence=0.3) -> None:  # type: ignore[no-untyped-def]
         self.corpus, self.fresh, self.within = corpus, fresh, within
+        self.confidence = confidence
 
     def search(self, query, top_k=5, *, topics=None, exclude=None):  # type: ignore[no-untyped-def]
         ids = [i for i in (self.within if topics else self.fresh) if i not in (exclude or ())]
         hits = [Hit(self.corpus.by_id[i], 0.5 - n / 20) for n, i in enumerate(ids)][:top_k]
-        return SearchResult(query, query, hits, 0.3, False)
+        return SearchResult(query, query, hits, self.confidence, False)
 
 
 def test_the_answer_just_said_is_said_again_when_only_it_names_what_is_asked(corpus) -> None:  # type: ignore[no-untyped-def]
@@ -223,3 +224,40 @@ def test_where_to_do_it_asks_how_to_apply_too(corpus) -> None:  # type: ignore[n
     search = _TopicSearch(corpus, [], ["hcare-subsidy-what", "hcare-subsidy-how"])
     follow = FollowUps(search, threshold=0.45).search("去哪办", last)  # type: ignore[arg-type]
     assert follow.hits[0].document.id == "hcare-subsidy-how"
+
+
+def test_a_title_saying_what_is_asked_answers_whatever_facet_word_it_uses(corpus) -> None:  # type: ignore[no-untyped-def]
+    """ "去哪查" after "耳背要紧吗": its own words find "怎么查听力" in the topic. That title
+    says 查 (what is asked) with 怎么 rather than 去哪, and still answers it, not the
+    family doctor's "去哪签" that names the facet word."""
+    last = corpus.by_id["health-hearing-why"]
+    search = _TopicSearch(
+        corpus, ["health-hearing-screen"], ["health-family-doctor-how", "health-hearing-screen"]
+    )
+    fresh = search.search("去哪查")
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        "去哪查", fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == "health-hearing-screen"
+
+
+def test_a_short_question_naming_its_own_subject_is_a_new_question(corpus) -> None:  # type: ignore[no-untyped-def]
+    """ "配助听器给补不" after how to check hearing names its own subject, and a sure search
+    finds the entry titled so ("助听器补贴"): the follow-up search in the topic just
+    discussed, however sure, does not replace it."""
+    last = corpus.by_id["health-hearing-screen"]
+    search = _TopicSearch(
+        corpus, ["assistive-hearing-aid-subsidy"], ["health-hearing-why"], confidence=0.8
+    )
+    fresh = search.search("配助听器给补不")
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        "配助听器给补不", fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == "assistive-hearing-aid-subsidy"
+    # a follow-up naming no subject of its own still leans on the entry just discussed
+    search.fresh = ["meal-where-in-yangquan"]
+    fresh = search.search("阳泉哪有")
+    chosen = FollowUps(search, threshold=0.45).choose(  # type: ignore[arg-type]
+        "阳泉哪有", fresh, fresh.hits[0].document, last
+    )
+    assert chosen.hits[0].document.id == "health-hearing-why"
