@@ -229,8 +229,10 @@ class KnowledgeAnswer:
                 buttons=related_buttons([h.document for h in result.hits], domain),
             )
             return reply
-        # After "下面先说说阳泉的情况", never "这个我帮不上忙" (the classifier's out_of_scope).
-        self.refer(dispatcher, text, result, domain, intent="" if place else intent)
+        # After "下面先说说阳泉的情况", or right after an answer ("量出来高了咋办" after the
+        # blood-pressure meter), never "这个我帮不上忙" for the classifier's out_of_scope.
+        context = place is not None or last is not None
+        self.refer(dispatcher, text, result, domain, intent="" if context else intent)
         self._referred(reply, result)
         return reply
 

@@ -126,6 +126,24 @@ async def test_plainly_outside_the_plan_is_refused_with_a_referral(
     )
 
 
+async def test_right_after_an_answer_only_plain_outside_words_refuse(
+    services, retriever, corpus, domain
+) -> None:
+    """ "量出来高了咋办" after the blood-pressure meter is a follow-up the search was not sure
+    of, whatever the classifier said: a referral, not "这个我帮不上忙". Weather still is."""
+    retriever.confident = False
+    slots = {"last_entry_id": corpus.entries[0].id}
+    dispatcher, _ = await answer(
+        services, domain, "量出来高了咋办", intent="out_of_scope", slots=slots
+    )
+    said = texts(dispatcher)
+    assert "utter_out_of_plan" not in said and said[-1].startswith("utter_referral_contact")
+    dispatcher, _ = await answer(
+        services, domain, "明天阳泉下雨不", intent="out_of_scope", slots=slots
+    )
+    assert texts(dispatcher) == ["utter_out_of_plan"]
+
+
 async def test_a_pension_referral_names_12333(services, retriever, domain) -> None:
     retriever.confident = False
     text = "我的养老金这个月少了几十块"
