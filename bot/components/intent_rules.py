@@ -26,7 +26,8 @@ _HELP_RE = re.compile(
     r"帮帮|问什么|问啥|问些|能问|help",
     re.I,
 )
-_ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|真的|假的|真假|推送|发的", re.I)
+# "咋知道是不是真的" alone (after an answer on 96110) asks about that, not about an alert.
+_ALERT_RE = re.compile(r"提醒|预警|警示|通知|yq|编号|推送|发的|消息|短信", re.I)
 _HUMAN_RE = re.compile(r"转人|人工|真人|客服|接线|找人|找个人|工作人员|电话|热线|打给|联系|转接")
 # A request for a person rather than for a number to call.
 _PERSON_RE = re.compile(r"转人|人工|真人|客服|接线|工作人员|转接|找个人|找人说|跟人说")

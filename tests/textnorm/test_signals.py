@@ -354,3 +354,11 @@ def test_what_to_do_first_is_a_question_not_a_help_request() -> None:
     assert guarded_intent("help", "被骗了该干啥") is not None
     assert guarded_intent("help", "你都能干啥") is None
     assert guarded_intent("help", "能干什么") is None
+
+
+def test_is_it_real_with_no_alert_named_is_a_question() -> None:
+    """ "咋知道是不是真的" right after an answer on 96110 asks whether that call is real: with
+    no alert, number or message named, it is no request to check one of our alerts."""
+    assert guarded_intent("verify_alert", "咋知道是不是真的") == ("ask_policy", "no alert named")
+    assert guarded_intent("verify_alert", "这条提醒是真的假的") is None
+    assert guarded_intent("verify_alert", "收到一条消息说是银发助手发的，真的吗") is None
