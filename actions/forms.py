@@ -126,7 +126,10 @@ class GuideFormValidation(ServicedAction, FormValidationAction):
             )
             mark_reply(dispatcher, reply)
             dispatcher.utter_message(response=f"utter_{self.form}_paused")
-            return {slot: None, "requested_slot": None, PAUSED_GUIDE: self.form}
+            # The answer's slots too: its entry is the one a follow-up leans on ("装上有啥用"
+            # after "算了，问问别的，反诈APP咋装").
+            said = {e["name"]: e.get("value") for e in reply.events if e.get("event") == "slot"}
+            return {**said, slot: None, "requested_slot": None, PAUSED_GUIDE: self.form}
         if parsed is None:
             failures[slot] = failures.get(slot, 0) + 1
             if failures[slot] >= self.services.settings.form_retry_limit:

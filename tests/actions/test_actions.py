@@ -450,3 +450,20 @@ async def test_a_no_to_one_question_does_not_take_back_another_answer(
     )
     assert result["scam_paid"] == "还没有"
     assert "scam_asked" not in result and "scam_channel" not in result
+
+
+async def test_a_question_inside_a_form_keeps_its_entry_for_the_follow_up(
+    services, retriever, domain
+) -> None:
+    """A question answered inside a guide pauses it, and the entry it was answered with is
+    the one just discussed: "装上有啥用" after "算了，问问别的，反诈APP咋装" leans on it."""
+    text = "助餐要钱吗"
+    retriever.answers[text] = ["meal-is-it-free"]
+    slots = {"requested_slot": "meal_district", "meal_district": text}
+    tracker = make_tracker(text, slots=slots, active_loop="meal_guide_form")
+    tracker.events.append({"event": "slot", "name": "meal_district", "value": text})
+    dispatcher = CollectingDispatcher()
+    result = slots_of(await ValidateMealGuideForm(services).run(dispatcher, tracker, domain))
+    assert texts(dispatcher)[-1] == "utter_meal_guide_form_paused"
+    assert result["meal_district"] is None and result["requested_slot"] is None
+    assert result["last_entry_id"] == "meal-is-it-free"
