@@ -150,17 +150,13 @@ class FollowUps:
         )
         if not within.hits or anywhere.confidence - within.confidence > OTHER_TOPIC_MARGIN:
             return anywhere
-        subject = subject_of(last.title)
-        if (
-            said
-            and facet_position(within, wanted, subject) is None
-            and wanted & facets_of(last.text)
-        ):
+        best = facet_position(within, wanted, subject_of(last.title))
+        if said and best is None and wanted & facets_of(last.text):
             # No other entry of the topic names what is asked, and the answer just said
             # does ("一年来几回" after "…每年至少随访4次"): it is the answer again.
             again_hit = Hit(document=last, score=within.hits[0].score)
             return replace(within, hits=[again_hit, *within.hits][:TOP_K])
-        return by_facet(within, wanted, subject)
+        return _first(within, best)
 
     def choose(
         self,
@@ -183,7 +179,7 @@ class FollowUps:
         same_topic = fresh_sure and fresh_entry is not None and fresh_entry.topic == last.topic
         if fresh_sure and not short and not same_topic:
             return fresh  # a new question of its own
-        titled = fresh_entry is not None and _titled_by(text, fresh_entry.title)
+        titled = fresh_entry is not None and _shares_run(text, fresh_entry.title, 3)
         if fresh_sure and titled and not names_no_subject(text):
             # It names its own subject, and the entry it finds is titled so ("配助听器给补不"
             # -> "助听器补贴" after how to check hearing): a new question of its own.
@@ -215,9 +211,9 @@ def _answers_in_topic(text: str, entry: Document | None, last: Document) -> bool
     return named and (entry.id != last.id or bool(wanted & facets_of(last.title)))
 
 
-def _titled_by(text: str, title: str) -> bool:
-    """Whether ``title`` holds three characters in a row of ``text``."""
-    return any(text[i : i + 3] in title for i in range(len(text) - 2))
+def _shares_run(text: str, title: str, n: int) -> bool:
+    """Whether ``title`` holds ``n`` characters in a row of ``text``."""
+    return any(text[i : i + n] in title for i in range(len(text) - n + 1))
 
 
 def by_facet(result: SearchResult, wanted: set[str], subject: str = "") -> SearchResult:
@@ -225,7 +221,11 @@ def by_facet(result: SearchResult, wanted: set[str], subject: str = "") -> Searc
     title says which facet an entry answers: "助餐免费吗", "申请家床带啥材料"): each wanted
     facet the title names counts two, each other facet it names costs one; ties keep the
     order of the search."""
-    best = facet_position(result, wanted, subject)
+    return _first(result, facet_position(result, wanted, subject))
+
+
+def _first(result: SearchResult, best: int | None) -> SearchResult:
+    """``result`` with the hit at ``best`` first (the order of the search when ``None``)."""
     if best is None:
         return replace(result, hits=result.hits[:TOP_K])
     hits = [result.hits[best], *result.hits[:best], *result.hits[best + 1 :]]
@@ -237,9 +237,7 @@ def facet_position(result: SearchResult, wanted: set[str], subject: str = "") ->
     title names one (scored as in :func:`by_facet`). When some title shares a word of the
     ``subject`` just discussed, only those compete: "俺家不吃低保也给发不" after the
     old-age allowance asks who gets *that*, not who may join the residents' pension."""
-    on_subject = {
-        n for n, h in enumerate(result.hits) if _shares_subject(h.document.title, subject)
-    }
+    on_subject = {n for n, h in enumerate(result.hits) if _shares_run(subject, h.document.title, 2)}
     best, best_score = None, 0
     for n, hit in enumerate(result.hits):
         if hit.document.kind != "entry" or not wanted or (on_subject and n not in on_subject):
@@ -249,11 +247,6 @@ def facet_position(result: SearchResult, wanted: set[str], subject: str = "") ->
         if named & wanted and score > best_score:
             best, best_score = n, score
     return best
-
-
-def _shares_subject(title: str, subject: str) -> bool:
-    """Whether ``title`` shares two characters in a row with ``subject``."""
-    return any(subject[i : i + 2] in title for i in range(len(subject) - 1))
 
 
 def scam_follow_up(text: str, last: Document | None) -> bool:
